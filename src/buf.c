@@ -1,0 +1,100 @@
+/* buf.c - growable byte buffer with a ceiling; see buf.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t max = b->max ? b->max : SIZE_MAX / 2;
+	size_t need, cap;
+	char *p;
+
+	if (n > max || b->len > max - n) {
+		errno = EFBIG;
+		return NULL;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return b->data + b->len;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (!(p = realloc(b->data, cap))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->data = p;
+	b->cap = cap;
+	return b->data + b->len;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	char *dst = buf_reserve(b, n);
+
+	if (!dst)
+		return -1;
+	if (n)
+		memcpy(dst, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *dst;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (!(dst = buf_reserve(b, (size_t)n)))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(dst, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * conf.h - run-time settings: defaults, the config file, and the limits.
+ *
+ * Every setting lives in one table in conf.c (name, type, bounds,
+ * default); the man page dmarc-pipe.conf(5) documents the same table.
+ */
+#ifndef DP_CONF_H
+#define DP_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct conf {
+	/* Output. */
+	bool syslog;
+	int syslog_facility;		/* LOG_MAIL etc. */
+	char *syslog_ident;		/* owned */
+	char *quarantine_dir;		/* owned; NULL = no quarantine */
+
+	/* Limits on hostile input; each is enforced on bytes actually produced. */
+	uint64_t max_message_size;	/* raw message bytes read from input */
+	unsigned max_mime_depth;	/* nesting of multipart and message/rfc822 */
+	unsigned max_mime_parts;	/* leaf parts examined per message */
+	uint64_t max_report_size;	/* decompressed bytes of one report */
+	uint64_t max_total_size;	/* decompressed bytes of one message */
+	unsigned max_archive_entries;	/* entries in one zip or tar archive */
+	unsigned max_archive_depth;	/* archives/compression nested in each other */
+	unsigned max_records;		/* <record>s in one report */
+	unsigned max_field_length;	/* bytes of text in one XML field */
+	unsigned max_auth_results;	/* dkim/spf/reason entries in one record */
+};
+
+/* Fill *c with the built-in defaults. */
+void conf_defaults(struct conf *c);
+
+/*
+ * Read PATH into *c.  When missing_ok and the file does not exist, *c is
+ * left unchanged and 0 is returned.  On error returns -1 with a message
+ * naming the file and line in errbuf.
+ */
+int conf_load(struct conf *c, const char *path, bool missing_ok,
+	      char *errbuf, size_t errlen);
+
+/* Free what *c owns. */
+void conf_free(struct conf *c);
+
+/* Print the settings and their defaults (for --help and the man page). */
+void conf_print_defaults(void);
+
+#endif

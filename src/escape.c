@@ -1,0 +1,227 @@
+/* escape.c - escaping for syslog and JSON; see escape.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "escape.h"
+
+size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2; cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3; cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4; cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* The escaped form of one character for syslog, into esc; returns its length. */
+static size_t
+syslog_char(const unsigned char *p, size_t n, int list_item, char esc[16], size_t *consumed)
+{
+	unsigned c = p[0];
+	size_t len = utf8_seq_len(p, n), i, o = 0;
+
+	*consumed = len ? len : 1;
+	if (len == 0 || c < 0x20 || c == 0x7f || (len == 2 && c == 0xc2 && p[1] < 0xa0)) {
+		/* Invalid byte, control character or C1 control: hex. */
+		switch (c) {
+		case '\t': memcpy(esc, "\\t", 2); return 2;
+		case '\n': memcpy(esc, "\\n", 2); return 2;
+		case '\r': memcpy(esc, "\\r", 2); return 2;
+		}
+		for (i = 0; i < *consumed; i++) {
+			esc[o++] = '\\';
+			esc[o++] = 'x';
+			esc[o++] = hexdigits[p[i] >> 4];
+			esc[o++] = hexdigits[p[i] & 15];
+		}
+		return o;
+	}
+	if (c == '\\' || c == '"' || c == ']') {
+		esc[0] = '\\';
+		esc[1] = (char)c;
+		return 2;
+	}
+	if (c == ',' && list_item) {
+		memcpy(esc, "\\x2c", 4);
+		return 4;
+	}
+	memcpy(esc, p, len);
+	return len;
+}
+
+int
+esc_syslog(struct buf *out, const char *s, size_t len, size_t cap, int list_item)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t written = 0;
+	char esc[16];
+
+	while (p < end) {
+		size_t consumed, n = syslog_char(p, (size_t)(end - p), list_item, esc, &consumed);
+
+		if (cap && written + n > cap)
+			return buf_append(out, "...", 3);
+		if (buf_append(out, esc, n) < 0)
+			return -1;
+		written += n;
+		p += consumed;
+	}
+	return 0;
+}
+
+const char *
+esc_log(char *dst, size_t size, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, left = s ? strlen(s) : 0;
+	char esc[16];
+
+	if (size < 4) {
+		if (size)
+			dst[0] = '\0';
+		return dst;
+	}
+	while (left > 0) {
+		size_t consumed, n = syslog_char(p, left, 0, esc, &consumed);
+
+		if (o + n > size - 4) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(dst + o, esc, n);
+		o += n;
+		p += consumed;
+		left -= consumed;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+unesc_syslog(struct buf *out, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c != '\\') {
+			if (buf_putc(out, c) < 0)
+				return -1;
+			continue;
+		}
+		if (++i >= len)
+			return -1;
+		switch (s[i]) {
+		case 't': c = '\t'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case '\\': case '"': case ']': c = s[i]; break;
+		case 'x': {
+			int hi, lo;
+			if (i + 2 >= len)
+				return -1;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+			break;
+		}
+		default:
+			return -1;
+		}
+		if (buf_putc(out, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+esc_json(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		const unsigned char *run = p;
+		size_t n;
+
+		/* Copy plain printable ASCII in one go: the common case. */
+		while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run && buf_append(out, run, (size_t)(p - run)) < 0)
+			return -1;
+		if (p >= end)
+			break;
+		switch (*p) {
+		case '"': if (buf_append(out, "\\\"", 2) < 0) return -1; p++; continue;
+		case '\\': if (buf_append(out, "\\\\", 2) < 0) return -1; p++; continue;
+		case '\n': if (buf_append(out, "\\n", 2) < 0) return -1; p++; continue;
+		case '\r': if (buf_append(out, "\\r", 2) < 0) return -1; p++; continue;
+		case '\t': if (buf_append(out, "\\t", 2) < 0) return -1; p++; continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			if (buf_printf(out, "\\u%04x", *p) < 0)
+				return -1;
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p, (size_t)(end - p));
+		if (n == 0) {
+			if (buf_append(out, "\\ufffd", 6) < 0)
+				return -1;
+			p++;
+			continue;
+		}
+		/* U+2028 and U+2029 end lines in JavaScript. */
+		if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			if (buf_puts(out, p[2] == 0xa8 ? "\\u2028" : "\\u2029") < 0)
+				return -1;
+		} else if (buf_append(out, p, n) < 0) {
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}

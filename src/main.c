@@ -1,0 +1,274 @@
+/*
+ * main.c - dmarc-pipe: DMARC aggregate reports from the MTA to records.
+ *
+ * The MTA runs us once per message with the message on stdin.  The exit
+ * status is our contract with it (Postfix pipe(8) bounces on anything but
+ * 0 and 75, and a bounce goes back to the reporter):
+ *   0   the message was handled: records emitted, or it was permanently
+ *       unusable (logged, quarantined if configured);
+ *   75  try again later; stdout then holds one line "4.3.0 dmarc-pipe: why".
+ * Only this file exits, and nothing but that line goes to stdout under
+ * the MTA.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "escape.h"
+#include "input.h"
+#include "log.h"
+#include "message.h"
+#include "quarantine.h"
+#include "sink.h"
+#include "xmlreport.h"
+
+#define EXIT_HANDLED 0
+#define EXIT_TEMPFAIL 75	/* EX_TEMPFAIL */
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF SYSCONFDIR "/dmarc-pipe.conf"
+
+struct options {
+	const char *conf_path;
+	bool conf_explicit;
+	bool dry_run;
+	bool no_syslog;
+	bool verbose;
+	const char *ndjson;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: dmarc-pipe [-c FILE] [--dry-run] [--ndjson PATH|-] [--no-syslog] [-v] [FILE...]\n"
+		"\n"
+		"Reads one DMARC aggregate report message (mail, or a bare .xml, .gz, .zip,\n"
+		".tar.gz) from standard input, or from each FILE, and emits its records.\n"
+		"\n"
+		"  -c, --config FILE   configuration file (default %s)\n"
+		"  -n, --dry-run       parse only: records go to --ndjson, nothing else\n"
+		"  -j, --ndjson PATH   also write records as NDJSON to PATH (appended; - = stdout)\n"
+		"  -S, --no-syslog     do not log to syslog\n"
+		"  -v, --verbose       diagnostics on standard error\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       the version\n"
+		"\n"
+		"Exit status: 0 handled (also when the message holds no usable report),\n"
+		"75 temporary failure (the MTA retries).\n"
+		"\n"
+		"Settings and their defaults:\n", DEFAULT_CONF);
+	conf_print_defaults();
+}
+
+/* Give up on the whole run: tell the MTA to retry, and why. */
+static int
+tempfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+tempfail(const char *fmt, ...)
+{
+	char why[DP_REASON_MAX + 64], clean[2 * DP_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	esc_log(clean, sizeof clean, why);
+	printf("4.3.0 dmarc-pipe: %s\n", clean);
+	fflush(stdout);
+	return EXIT_TEMPFAIL;
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "ndjson", required_argument, NULL, 'j' },
+		{ "no-syslog", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->conf_path = DEFAULT_CONF;
+	opterr = 0;	/* our own message, on stdout for the MTA */
+	while ((c = getopt_long(argc, argv, "c:nj:SvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->conf_path = optarg; o->conf_explicit = true; break;
+		case 'n': o->dry_run = true; break;
+		case 'j': o->ndjson = optarg; break;
+		case 'S': o->no_syslog = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(EXIT_HANDLED);
+		case 'V': printf("dmarc-pipe %s\n", PACKAGE_VERSION); exit(EXIT_HANDLED);
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+/* The summary line of one message: what an operator greps for. */
+static void
+log_summary(const char *input, const struct message_result *r)
+{
+	char in[128], why[DP_REASON_MAX * 2], mid[256], from[256];
+	int pri = r->status == MSG_OK ? LOG_INFO : r->status == MSG_REJECTED ? LOG_NOTICE : LOG_ERR;
+	char line[1200];
+
+	snprintf(line, sizeof line,
+		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu refused=%u input=\"%s\""
+		 " message_id=\"%s\" from=\"%s\"",
+		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
+		 r->reports, (unsigned long long)r->records, r->refused, esc_log(in, sizeof in, input),
+		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
+	log_line(pri, line);
+}
+
+/* One input; returns true when it must be retried. */
+static bool
+process_input(struct pipeline *pl, const struct conf *conf, const struct options *o,
+	      int fd, const char *name, char *why, size_t whylen)
+{
+	struct buf msg = BUF_INIT(0);
+	struct message_result res;
+	bool too_big, retry = false;
+
+	if (input_read(fd, conf->max_message_size, &msg, &too_big) < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", name, strerror(errno));
+		memset(&res, 0, sizeof res);
+		res.status = MSG_TEMPFAIL;
+		snprintf(res.reason, sizeof res.reason, "%s", why);
+		log_summary(name, &res);
+		buf_free(&msg);
+		return true;
+	}
+	if (too_big) {
+		memset(&res, 0, sizeof res);
+		res.status = MSG_REJECTED;
+		snprintf(res.reason, sizeof res.reason, "message exceeds max_message_size (%llu bytes)",
+			 (unsigned long long)conf->max_message_size);
+	} else {
+		message_process(pl, (const uint8_t *)(msg.data ? msg.data : ""), msg.len, &res);
+	}
+
+	/* Keep what we could not use, if asked; if we cannot, retry rather than lose it. */
+	if (!o->dry_run && conf->quarantine_dir && !too_big && res.status != MSG_TEMPFAIL &&
+	    (res.status == MSG_REJECTED || res.refused > 0)) {
+		char path[4096], clean[512];
+
+		if (quarantine_save(conf->quarantine_dir, msg.data ? msg.data : "", msg.len, path,
+				    sizeof path) < 0) {
+			res.status = MSG_TEMPFAIL;
+			snprintf(res.reason, sizeof res.reason, "cannot quarantine in %s: %s",
+				 conf->quarantine_dir, strerror(errno));
+		} else {
+			log_notice("event=quarantine file=\"%s\"", esc_log(clean, sizeof clean, path));
+		}
+	}
+	log_summary(name, &res);
+	if (res.status == MSG_TEMPFAIL) {
+		snprintf(why, whylen, "%s", res.reason);
+		retry = true;
+	}
+	buf_free(&msg);
+	return retry;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct conf conf;
+	struct sink *sinks[2];
+	size_t nsinks = 0, i;
+	struct pipeline pl = { 0 };
+	char errbuf[512], why[DP_REASON_MAX + 64] = "";
+	int ndjson_fd = -1, rc = EXIT_HANDLED;
+	bool from_stdin;
+
+	signal(SIGPIPE, SIG_IGN);
+	conf_defaults(&conf);
+	if (parse_options(argc, argv, &o) < 0) {
+		input_drain(STDIN_FILENO);
+		return tempfail("usage error in the command line (see dmarc-pipe --help)");
+	}
+	from_stdin = optind >= argc;
+	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0) {
+		if (from_stdin)
+			input_drain(STDIN_FILENO);
+		return tempfail("config: %s", errbuf);
+	}
+	log_open(conf.syslog_ident ? conf.syslog_ident : "dmarc-pipe", conf.syslog_facility,
+		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run);
+	xml_report_init();
+
+	if (o.ndjson) {
+		if (!strcmp(o.ndjson, "-"))
+			ndjson_fd = STDOUT_FILENO;
+		else if ((ndjson_fd = open(o.ndjson, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+			if (from_stdin)
+				input_drain(STDIN_FILENO);
+			rc = tempfail("cannot open %s: %s", o.ndjson, strerror(errno));
+			goto out;
+		}
+		if (!(sinks[nsinks++] = sink_ndjson_new(ndjson_fd, o.ndjson)))
+			goto oom;
+	}
+	if (conf.syslog && !o.dry_run && !o.no_syslog && !(sinks[nsinks++] = sink_syslog_new()))
+		goto oom;
+	if (pipeline_init(&pl, &conf, sinks, nsinks) < 0)
+		goto oom;
+
+	if (from_stdin) {
+		if (process_input(&pl, &conf, &o, STDIN_FILENO, "stdin", why, sizeof why))
+			rc = EXIT_TEMPFAIL;
+	} else {
+		int k;
+
+		for (k = optind; k < argc; k++) {
+			int fd = open(argv[k], O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0) {
+				snprintf(why, sizeof why, "cannot open %s: %s", argv[k], strerror(errno));
+				log_err("%s", why);
+				rc = EXIT_TEMPFAIL;
+				continue;
+			}
+			if (process_input(&pl, &conf, &o, fd, argv[k], why, sizeof why))
+				rc = EXIT_TEMPFAIL;
+			close(fd);
+		}
+	}
+	if (rc == EXIT_TEMPFAIL)
+		tempfail("%s", why);
+	goto out;
+oom:
+	if (from_stdin)
+		input_drain(STDIN_FILENO);
+	rc = tempfail("out of memory");
+out:
+	pipeline_free(&pl);
+	for (i = 0; i < nsinks; i++)
+		sink_free(sinks[i]);
+	if (ndjson_fd > STDOUT_FILENO)
+		close(ndjson_fd);
+	log_close();
+	conf_free(&conf);
+	return rc;
+}

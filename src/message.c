@@ -1,0 +1,218 @@
+/*
+ * message.c - the per-message pipeline; see message.h.
+ *
+ * Outcomes are ranked so that the summary names the most telling reason:
+ * a refused report says more than a corrupt archive, which says more than
+ * a part that was no report at all.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "budget.h"
+#include "buf.h"
+#include "escape.h"
+#include "log.h"
+#include "message.h"
+#include "sniff.h"
+#include "unpack.h"
+#include "xmlreport.h"
+
+enum { RANK_NONE, RANK_NOT_REPORT, RANK_BROKEN, RANK_REFUSED_REPORT };
+
+struct msgctx {
+	struct pipeline *pl;
+	struct message_result *res;
+	struct budget budget;
+	struct dp_error err;	/* the message's tempfail, if any */
+};
+
+static void
+note_reason(struct message_result *res, int rank, const char *reason)
+{
+	if (rank > res->reason_rank) {
+		res->reason_rank = rank;
+		snprintf(res->reason, sizeof res->reason, "%s", reason);
+	}
+}
+
+/* Room for one escaped value in a log line. */
+#define LOGVAL 256
+
+static void
+on_problem(void *arg, const char *label, enum unpack_problem kind, const char *reason)
+{
+	struct msgctx *m = arg;
+	char where[LOGVAL], why[LOGVAL];
+
+	esc_log(where, sizeof where, label);
+	esc_log(why, sizeof why, reason);
+	if (kind == UP_NOT_REPORT) {
+		log_debug("%s: no report: %s", where, why);
+		note_reason(m->res, RANK_NOT_REPORT, "no DMARC report found");
+		return;
+	}
+	m->res->refused++;
+	log_warn("event=refused where=\"%s\" reason=\"%s\"", where, why);
+	note_reason(m->res, RANK_BROKEN, reason);
+}
+
+struct emit {
+	struct sink *sink;
+	struct dp_error *err;
+};
+
+static enum dp_status
+emit_record(void *arg, const struct dmarc_report *rep, const struct dmarc_record *rec)
+{
+	struct emit *e = arg;
+
+	return e->sink->ops->record(e->sink, rep, rec, e->err);
+}
+
+static enum dp_status
+emit_report(struct msgctx *m, const char *label)
+{
+	struct pipeline *pl = m->pl;
+	struct dmarc_report view;
+	char org[LOGVAL], id[LOGVAL], where[LOGVAL];
+	size_t i;
+
+	report_view(pl->rep, &view);
+	for (i = 0; i < pl->nsinks; i++) {
+		struct emit e = { pl->sinks[i], &m->err };
+
+		if (report_each_record(pl->rep, &view, emit_record, &e) != DP_OK)
+			return DP_TEMPFAIL;
+		if (e.sink->ops->report_end && e.sink->ops->report_end(e.sink, &view, &m->err) != DP_OK)
+			return DP_TEMPFAIL;
+	}
+	m->res->reports++;
+	m->res->records += view.nrecords;
+	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu where=\"%s\"",
+		 view.rid, esc_log(org, sizeof org, view.org_name), esc_log(id, sizeof id, view.report_id),
+		 view.nrecords, esc_log(where, sizeof where, label));
+	return DP_OK;
+}
+
+static enum dp_status
+on_document(void *arg, struct stream *s, const char *label, unsigned depth)
+{
+	struct msgctx *m = arg;
+	struct xml_result xr;
+	enum dp_status rc = xml_report_parse(s, m->pl->conf, m->pl->rep, &xr, s->err);
+
+	if (rc == DP_TEMPFAIL) {
+		dp_fail(&m->err, DP_TEMPFAIL, "%s", s->err->reason);
+		return DP_TEMPFAIL;
+	}
+	if (rc == DP_REFUSE) {
+		if (xr.saw_feedback) {
+			struct dmarc_report partial;
+			char org[LOGVAL], id[LOGVAL], where[LOGVAL], why[LOGVAL];
+
+			report_view(m->pl->rep, &partial);
+			m->res->refused++;
+			log_warn("event=refused where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"",
+				 esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
+				 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, s->err->reason));
+			note_reason(m->res, RANK_REFUSED_REPORT, s->err->reason);
+		} else if (depth > 0) {
+			/* Markup inside an archive was meant as a report. */
+			on_problem(m, label, UP_BROKEN, s->err->reason);
+		} else {
+			char where[LOGVAL], why[LOGVAL];
+
+			log_debug("%s: no report: %s", esc_log(where, sizeof where, label),
+				  esc_log(why, sizeof why, s->err->reason));
+			note_reason(m->res, RANK_NOT_REPORT, "no DMARC report found");
+		}
+		dp_error_clear(s->err);
+		return DP_OK;
+	}
+	if (!xr.complete) {
+		on_problem(m, label, UP_NOT_REPORT, "XML without a <feedback> report");
+		return DP_OK;
+	}
+	if (emit_report(m, label) != DP_OK)
+		return DP_TEMPFAIL;
+	return DP_OK;
+}
+
+struct part_ctx {
+	struct msgctx *m;
+	const struct unpack_visitor *uv;
+};
+
+static enum dp_status
+on_part(void *arg, const uint8_t *data, size_t len, const char *label)
+{
+	struct part_ctx *pc = arg;
+
+	return unpack_blob(pc->uv, data, len, label, &pc->m->err);
+}
+
+int
+pipeline_init(struct pipeline *pl, const struct conf *conf, struct sink **sinks, size_t nsinks)
+{
+	pl->conf = conf;
+	pl->sinks = sinks;
+	pl->nsinks = nsinks;
+	pl->rep = report_new(conf->max_auth_results);
+	return pl->rep ? 0 : -1;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	report_free(pl->rep);
+	pl->rep = NULL;
+}
+
+void
+message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct message_result *res)
+{
+	struct msgctx m = { pl, res, { 0, pl->conf->max_total_size }, { DP_OK, "" } };
+	struct unpack_visitor uv = { on_document, on_problem, &m, pl->conf, &m.budget };
+	enum dp_status rc;
+
+	memset(res, 0, sizeof *res);
+	if (sniff(msg, len) != BLOB_UNKNOWN) {
+		rc = unpack_blob(&uv, msg, len, "input", &m.err);
+	} else {
+		struct part_ctx pc = { &m, &uv };
+		struct mime_visitor mv = { on_part, &pc, pl->conf->max_mime_depth, pl->conf->max_mime_parts };
+
+		res->is_mail = true;
+		mime_init();
+		rc = mime_walk(msg, len, &mv, &res->mime, &m.err);
+		if (rc == DP_REFUSE) {
+			/* The message as a whole is unusable (limits, not MIME). */
+			res->refused++;
+			note_reason(res, RANK_REFUSED_REPORT + 1, m.err.reason);
+		}
+	}
+	if (rc == DP_TEMPFAIL || m.err.status == DP_TEMPFAIL) {
+		res->status = MSG_TEMPFAIL;
+		snprintf(res->reason, sizeof res->reason, "%s", m.err.reason);
+	} else if (res->reports > 0) {
+		res->status = MSG_OK;
+		if (!res->refused)
+			res->reason[0] = '\0';
+	} else {
+		res->status = MSG_REJECTED;
+		if (!res->reason[0])
+			snprintf(res->reason, sizeof res->reason, "no DMARC report found");
+	}
+}
+
+const char *
+message_status_name(enum message_status s)
+{
+	switch (s) {
+	case MSG_OK: return "ok";
+	case MSG_REJECTED: return "rejected";
+	default: return "tempfail";
+	}
+}

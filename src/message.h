@@ -1,0 +1,56 @@
+/*
+ * message.h - one input message from bytes to emitted records.
+ *
+ * The message is either a bare report file (sniffed) or a mail message
+ * whose MIME parts are searched.  Each report found is parsed, and when it
+ * is complete and valid its records go to every sink.  The result says
+ * what the MTA and the log need to know.
+ */
+#ifndef DP_MESSAGE_H
+#define DP_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "mime.h"
+#include "report.h"
+#include "sink.h"
+#include "status.h"
+
+/* What lives across messages: settings, sinks and the staging report. */
+struct pipeline {
+	const struct conf *conf;
+	struct report *rep;	/* owned */
+	struct sink **sinks;	/* not owned */
+	size_t nsinks;
+};
+
+enum message_status {
+	MSG_OK,		/* at least one report emitted */
+	MSG_REJECTED,	/* nothing usable; permanent */
+	MSG_TEMPFAIL,	/* retry later */
+};
+
+struct message_result {
+	enum message_status status;
+	char reason[DP_REASON_MAX];	/* why rejected/tempfail, or the first refused report */
+	int reason_rank;		/* how telling reason is; a better one replaces it */
+	unsigned reports;		/* reports emitted */
+	unsigned refused;		/* reports and archives refused as broken */
+	uint64_t records;		/* records emitted */
+	bool is_mail;
+	struct mime_info mime;
+};
+
+/* 0, or -1 on ENOMEM. */
+int pipeline_init(struct pipeline *pl, const struct conf *conf, struct sink **sinks, size_t nsinks);
+void pipeline_free(struct pipeline *pl);
+
+/* Process msg[0..len) (which may be lent to GMime but is not changed). */
+void message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct message_result *res);
+
+const char *message_status_name(enum message_status s);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * mime.c - walking a message's MIME tree with GMime; see mime.h.
+ *
+ * The message bytes are wrapped, not copied, in a GMime memory stream;
+ * GMime's parser keeps parts as ranges of that stream, so only the part
+ * being decoded is held twice.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "log.h"
+#include "mime.h"
+
+struct walk {
+	const struct mime_visitor *v;
+	struct mime_info *info;
+	struct dp_error *err;
+};
+
+static void
+quiet_glib(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+	(void)level; (void)data;
+	/* GLib and GMime never write to stdout/stderr under the MTA. */
+	log_debug("%s: %s", domain ? domain : "glib", msg);
+}
+
+void
+mime_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	g_log_set_default_handler(quiet_glib, NULL);
+	g_mime_init();
+}
+
+static enum dp_status walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
+
+static enum dp_status
+walk_leaf(struct walk *w, GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	const char *filename;
+	GMimeStream *out;
+	GByteArray *bytes;
+	char label[160];
+	enum dp_status rc;
+
+	if (++w->info->parts > w->v->max_parts)
+		return dp_fail(w->err, DP_REFUSE, "message has more than max_mime_parts (%u) parts",
+			       w->v->max_parts);
+	if (!content)
+		return DP_OK;
+	if (!(out = g_mime_stream_mem_new()))
+		return dp_fail(w->err, DP_TEMPFAIL, "out of memory");
+	if (g_mime_data_wrapper_write_to_stream(content, out) < 0) {
+		g_object_unref(out);
+		return dp_fail(w->err, DP_TEMPFAIL, "cannot decode MIME part %u", w->info->parts);
+	}
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	filename = g_mime_part_get_filename(part);
+	/* The filename is the sender's: the caller escapes labels before logging. */
+	snprintf(label, sizeof label, "part %u%s%.100s", w->info->parts, filename ? " " : "",
+		 filename ? filename : "");
+	rc = w->v->part(w->v->arg, bytes->data, bytes->len, label);
+	g_object_unref(out);
+	return rc;
+}
+
+static enum dp_status
+walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
+{
+	if (!obj)
+		return DP_OK;
+	if (depth > w->v->max_depth)
+		return dp_fail(w->err, DP_REFUSE, "MIME nesting deeper than max_mime_depth (%u)",
+			       w->v->max_depth);
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(mp);
+
+		for (i = 0; i < n; i++) {
+			enum dp_status rc = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
+			if (rc != DP_OK)
+				return rc;
+		}
+		return DP_OK;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		return inner ? walk_object(w, g_mime_message_get_mime_part(inner), depth + 1) : DP_OK;
+	}
+	if (GMIME_IS_PART(obj))
+		return walk_leaf(w, GMIME_PART(obj));
+	return DP_OK;	/* message/partial and the like: not reports */
+}
+
+static void
+copy_header(char *dst, size_t len, const char *value)
+{
+	snprintf(dst, len, "%s", value ? value : "");
+}
+
+enum dp_status
+mime_walk(const uint8_t *msg, size_t len, const struct mime_visitor *v,
+	  struct mime_info *info, struct dp_error *err)
+{
+	struct walk w = { v, info, err };
+	GByteArray *array;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *message;
+	enum dp_status rc;
+
+	memset(info, 0, sizeof *info);
+	/* Lend our buffer to GMime: the array and stream must not free it. */
+	array = g_byte_array_new_take((guint8 *)msg, len);
+	stream = g_mime_stream_mem_new_with_byte_array(array);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parser = g_mime_parser_new_with_stream(stream);
+	message = g_mime_parser_construct_message(parser, NULL);
+	if (!message) {
+		rc = dp_fail(err, DP_REFUSE, "not a mail message");
+	} else {
+		copy_header(info->message_id, sizeof info->message_id, g_mime_message_get_message_id(message));
+		copy_header(info->from, sizeof info->from, g_mime_object_get_header(GMIME_OBJECT(message), "From"));
+		rc = walk_object(&w, g_mime_message_get_mime_part(message), 0);
+		g_object_unref(message);
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_byte_array_free(array, FALSE);	/* gives msg back without freeing it */
+	return rc;
+}

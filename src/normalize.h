@@ -1,0 +1,31 @@
+/*
+ * normalize.h - turning report text into the record's canonical values.
+ *
+ * All functions work in place or into caller buffers; none allocates.
+ * Return 0 on success, -1 when the text is not a valid value of its kind.
+ */
+#ifndef DP_NORMALIZE_H
+#define DP_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest count we accept: integers beyond 2^53 do not survive JSON readers. */
+#define NORM_COUNT_MAX 9007199254740991ULL
+/* 9999-12-31T23:59:59Z */
+#define NORM_TIME_MAX 253402300799LL
+
+/* Strip XML white space (space, TAB, CR, LF) from both ends; returns the new start. */
+char *norm_trim(char *s, size_t *len);
+
+/* ASCII lower case, in place (enumerations, domain names). */
+void norm_lower(char *s, size_t len);
+
+/* An IPv4 or IPv6 address in canonical text form (RFC 5952 for IPv6). */
+#define NORM_IP_MAX 46
+int norm_ip(const char *s, char out[NORM_IP_MAX]);
+
+/* A decimal integer 0..max, digits only. */
+int norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,61 @@
+/* quarantine.c - saving refused messages; see quarantine.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarantine.h"
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+quarantine_save(const char *dir, const void *data, size_t len, char *path, size_t pathlen)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+	unsigned attempt;
+	int fd = -1, saved;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (attempt = 0; attempt < 100; attempt++) {
+		snprintf(path, pathlen, "%s/%s.%ld.%u.eml", dir, stamp, (long)getpid(), attempt);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		unlink(path);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}

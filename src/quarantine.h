@@ -1,0 +1,18 @@
+/*
+ * quarantine.h - keeping a copy of a message that could not be used.
+ *
+ * Files are created new (O_EXCL, never overwriting, never following a
+ * link), mode 0600, written whole and fsync'ed before we say they exist.
+ */
+#ifndef DP_QUARANTINE_H
+#define DP_QUARANTINE_H
+
+#include <stddef.h>
+
+/*
+ * Save data[0..len) in dir.  Returns 0 with the file's name in path, or -1
+ * with errno (the caller must then not drop the message: tempfail).
+ */
+int quarantine_save(const char *dir, const void *data, size_t len, char *path, size_t pathlen);
+
+#endif

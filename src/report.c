@@ -1,0 +1,270 @@
+/*
+ * report.c - staged reports; see report.h.
+ *
+ * A record is packed into 32-bit words in one growing array:
+ *   RC_COUNT_ string ids, count (low, high), has_count, the length of
+ *   each list, then the list entries' string ids.
+ * String ids point into the report's string table (strtab.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "report.h"
+#include "strtab.h"
+
+static const unsigned list_width[RL_COUNT_] = { 2, 4, 4 };	/* ids per entry */
+
+#define HDR_WORDS (RC_COUNT_ + 3 + RL_COUNT_)
+
+struct report {
+	struct strtab strings;
+	uint32_t field[RF_COUNT_];
+	const char *xml_schema;
+	bool has_begin, has_end, has_pct;
+	int64_t begin, end;
+	unsigned pct;
+
+	struct buf packed;	/* the records, as uint32_t words */
+	size_t nrecords;
+
+	/* The record being parsed. */
+	uint32_t cur[RC_COUNT_];
+	uint64_t count;
+	bool has_count;
+	uint32_t *list[RL_COUNT_];	/* max_list entries of list_width ids each */
+	unsigned nlist[RL_COUNT_];
+	unsigned max_list;
+
+	/* Scratch for the views handed to sinks. */
+	struct dmarc_reason *reasons;
+	struct dmarc_auth *dkim, *spf;
+};
+
+struct report *
+report_new(unsigned max_list)
+{
+	struct report *r = calloc(1, sizeof *r);
+	unsigned l;
+
+	if (!r)
+		return NULL;
+	r->strings = (struct strtab)STRTAB_INIT;
+	r->packed = (struct buf)BUF_INIT(SIZE_MAX / 4);
+	r->max_list = max_list;
+	for (l = 0; l < RL_COUNT_; l++)
+		if (!(r->list[l] = calloc((size_t)max_list * list_width[l], sizeof(uint32_t))))
+			goto fail;
+	if (!(r->reasons = calloc(max_list, sizeof *r->reasons)) ||
+	    !(r->dkim = calloc(max_list, sizeof *r->dkim)) ||
+	    !(r->spf = calloc(max_list, sizeof *r->spf)))
+		goto fail;
+	report_reset(r);
+	return r;
+fail:
+	report_free(r);
+	return NULL;
+}
+
+void
+report_free(struct report *r)
+{
+	unsigned l;
+
+	if (!r)
+		return;
+	strtab_free(&r->strings);
+	buf_free(&r->packed);
+	for (l = 0; l < RL_COUNT_; l++)
+		free(r->list[l]);
+	free(r->reasons);
+	free(r->dkim);
+	free(r->spf);
+	free(r);
+}
+
+void
+report_reset(struct report *r)
+{
+	strtab_reset(&r->strings);
+	buf_reset(&r->packed);
+	memset(r->field, 0, sizeof r->field);
+	r->xml_schema = "rfc7489";
+	r->has_begin = r->has_end = r->has_pct = false;
+	r->nrecords = 0;
+	report_record_begin(r);
+}
+
+int
+report_intern(struct report *r, const char *s, size_t len, uint32_t *id)
+{
+	return strtab_intern(&r->strings, s, len, id);
+}
+
+void report_set(struct report *r, enum report_field f, uint32_t id) { r->field[f] = id; }
+void report_set_begin(struct report *r, int64_t t) { r->begin = t; r->has_begin = true; }
+void report_set_end(struct report *r, int64_t t) { r->end = t; r->has_end = true; }
+void report_set_pct(struct report *r, unsigned pct) { r->pct = pct; r->has_pct = true; }
+void report_set_schema(struct report *r, const char *xml_schema) { r->xml_schema = xml_schema; }
+
+void
+report_record_begin(struct report *r)
+{
+	memset(r->cur, 0, sizeof r->cur);
+	memset(r->nlist, 0, sizeof r->nlist);
+	r->has_count = false;
+	r->count = 0;
+}
+
+void
+report_record_set(struct report *r, enum record_field f, uint32_t id)
+{
+	r->cur[f] = id;
+}
+
+void
+report_record_count(struct report *r, uint64_t count)
+{
+	r->count = count;
+	r->has_count = true;
+}
+
+int
+report_record_add(struct report *r, enum record_list l)
+{
+	if (r->nlist[l] >= r->max_list)
+		return -1;
+	memset(r->list[l] + (size_t)r->nlist[l] * list_width[l], 0, list_width[l] * sizeof(uint32_t));
+	r->nlist[l]++;
+	return 0;
+}
+
+void
+report_record_entry_set(struct report *r, enum record_list l, unsigned k, uint32_t id)
+{
+	if (r->nlist[l] && k < list_width[l])
+		r->list[l][(size_t)(r->nlist[l] - 1) * list_width[l] + k] = id;
+}
+
+int
+report_record_end(struct report *r)
+{
+	uint32_t hdr[HDR_WORDS];
+	unsigned l, i = 0;
+
+	memcpy(hdr, r->cur, sizeof r->cur);
+	i = RC_COUNT_;
+	hdr[i++] = (uint32_t)r->count;
+	hdr[i++] = (uint32_t)(r->count >> 32);
+	hdr[i++] = r->has_count;
+	for (l = 0; l < RL_COUNT_; l++)
+		hdr[i++] = r->nlist[l];
+	if (buf_append(&r->packed, hdr, sizeof hdr) < 0)
+		return -1;
+	for (l = 0; l < RL_COUNT_; l++)
+		if (buf_append(&r->packed, r->list[l], (size_t)r->nlist[l] * list_width[l] * sizeof(uint32_t)) < 0)
+			return -1;
+	r->nrecords++;
+	report_record_begin(r);
+	return 0;
+}
+
+size_t
+report_nrecords(const struct report *r)
+{
+	return r->nrecords;
+}
+
+enum dp_status
+report_validate(const struct report *r, struct dp_error *err)
+{
+	if (r->has_begin && r->has_end && r->begin > r->end)
+		return dp_fail(err, DP_REFUSE, "date range begins after it ends");
+	return DP_OK;
+}
+
+void
+report_view(const struct report *r, struct dmarc_report *out)
+{
+	const struct strtab *t = &r->strings;
+
+	memset(out, 0, sizeof *out);
+	out->org_name = strtab_get(t, r->field[RF_ORG_NAME]);
+	out->org_email = strtab_get(t, r->field[RF_ORG_EMAIL]);
+	out->report_id = strtab_get(t, r->field[RF_REPORT_ID]);
+	out->domain = strtab_get(t, r->field[RF_DOMAIN]);
+	out->adkim = strtab_get(t, r->field[RF_ADKIM]);
+	out->aspf = strtab_get(t, r->field[RF_ASPF]);
+	out->p = strtab_get(t, r->field[RF_P]);
+	out->sp = strtab_get(t, r->field[RF_SP]);
+	out->np = strtab_get(t, r->field[RF_NP]);
+	out->fo = strtab_get(t, r->field[RF_FO]);
+	out->testing = strtab_get(t, r->field[RF_TESTING]);
+	out->generator = strtab_get(t, r->field[RF_GENERATOR]);
+	out->discovery_method = strtab_get(t, r->field[RF_DISCOVERY_METHOD]);
+	out->xml_schema = r->xml_schema;
+	out->has_begin = r->has_begin;
+	out->has_end = r->has_end;
+	out->has_pct = r->has_pct;
+	out->begin = r->begin;
+	out->end = r->end;
+	out->pct = r->pct;
+	out->nrecords = r->nrecords;
+	record_rid(out, out->rid);
+}
+
+enum dp_status
+report_each_record(const struct report *r, const struct dmarc_report *view,
+		   report_record_fn fn, void *arg)
+{
+	const uint32_t *w = (const uint32_t *)r->packed.data;
+	const struct strtab *t = &r->strings;
+	struct dmarc_record rec;
+	size_t ord;
+
+	for (ord = 0; ord < r->nrecords; ord++) {
+		unsigned n[RL_COUNT_], l, k;
+		enum dp_status rc;
+
+		memset(&rec, 0, sizeof rec);
+		rec.ord = ord;
+		rec.source_ip = strtab_get(t, w[RC_SOURCE_IP]);
+		rec.disposition = strtab_get(t, w[RC_DISPOSITION]);
+		rec.policy_dkim = strtab_get(t, w[RC_POLICY_DKIM]);
+		rec.policy_spf = strtab_get(t, w[RC_POLICY_SPF]);
+		rec.header_from = strtab_get(t, w[RC_HEADER_FROM]);
+		rec.envelope_from = strtab_get(t, w[RC_ENVELOPE_FROM]);
+		rec.envelope_to = strtab_get(t, w[RC_ENVELOPE_TO]);
+		rec.count = (uint64_t)w[RC_COUNT_] | (uint64_t)w[RC_COUNT_ + 1] << 32;
+		rec.has_count = w[RC_COUNT_ + 2] != 0;
+		for (l = 0; l < RL_COUNT_; l++)
+			n[l] = w[RC_COUNT_ + 3 + l];
+		w += HDR_WORDS;
+		for (k = 0; k < n[RL_REASON]; k++, w += 2) {
+			r->reasons[k].type = strtab_get(t, w[REASON_TYPE]);
+			r->reasons[k].comment = strtab_get(t, w[REASON_COMMENT]);
+		}
+		for (l = RL_DKIM; l <= RL_SPF; l++) {
+			struct dmarc_auth *a = l == RL_DKIM ? r->dkim : r->spf;
+
+			for (k = 0; k < n[l]; k++, w += 4) {
+				a[k].domain = strtab_get(t, w[AUTH_DOMAIN]);
+				a[k].selector = strtab_get(t, w[AUTH_SELECTOR]);
+				a[k].result = strtab_get(t, w[AUTH_RESULT]);
+				a[k].human_result = strtab_get(t, w[AUTH_HUMAN_RESULT]);
+			}
+		}
+		rec.nreasons = n[RL_REASON];
+		rec.ndkim = n[RL_DKIM];
+		rec.nspf = n[RL_SPF];
+		rec.reasons = r->reasons;
+		rec.dkim = r->dkim;
+		rec.spf = r->spf;
+		if ((rc = fn(arg, view, &rec)) != DP_OK)
+			return rc;
+	}
+	return DP_OK;
+}

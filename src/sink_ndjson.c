@@ -1,0 +1,207 @@
+/*
+ * sink_ndjson.c - records as JSON objects, one per line.
+ *
+ * Lines are built in a buffer and written whole, so that with O_APPEND
+ * several dmarc-pipe processes may share one file without interleaving
+ * parts of lines.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "escape.h"
+#include "sink.h"
+
+#define NDJSON_FLUSH_AT (32 * 1024)
+
+struct ndjson {
+	int fd;
+	const char *path;	/* for messages */
+	struct buf line;
+};
+
+static int
+put_str(struct buf *b, const char *key, const char *v, int comma)
+{
+	if (comma && buf_putc(b, ',') < 0)
+		return -1;
+	if (key && buf_printf(b, "\"%s\":", key) < 0)
+		return -1;
+	if (!v)
+		return buf_puts(b, "null");
+	if (buf_putc(b, '"') < 0 || esc_json(b, v, strlen(v)) < 0)
+		return -1;
+	return buf_putc(b, '"');
+}
+
+static int
+put_auth_list(struct buf *b, const char *key, const char *selector_key,
+	      const struct dmarc_auth *a, size_t n)
+{
+	size_t i;
+
+	if (buf_printf(b, ",\"%s\":[", key) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||
+		    put_str(b, "domain", a[i].domain, 0) < 0 ||
+		    put_str(b, selector_key, a[i].selector, 1) < 0 ||
+		    put_str(b, "result", a[i].result, 1) < 0 ||
+		    put_str(b, "human_result", a[i].human_result, 1) < 0 ||
+		    buf_putc(b, '}') < 0)
+			return -1;
+	}
+	return buf_putc(b, ']');
+}
+
+static int
+put_time(struct buf *b, const char *key, bool has, int64_t t)
+{
+	char iso[ISO8601_LEN + 1];
+
+	return put_str(b, key, has && record_iso8601(t, iso) == 0 ? iso : NULL, 1);
+}
+
+static int
+format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_record *c)
+{
+	size_t i;
+
+	if (buf_printf(b, "{\"rid\":\"%s\",\"ord\":%zu,\"records\":%zu", r->rid, c->ord, r->nrecords) < 0 ||
+	    put_str(b, "org_name", r->org_name, 1) < 0 ||
+	    put_str(b, "org_email", r->org_email, 1) < 0 ||
+	    put_str(b, "report_id", r->report_id, 1) < 0 ||
+	    put_time(b, "begin", r->has_begin, r->begin) < 0 ||
+	    put_time(b, "end", r->has_end, r->end) < 0 ||
+	    put_str(b, "domain", r->domain, 1) < 0 ||
+	    put_str(b, "adkim", r->adkim, 1) < 0 ||
+	    put_str(b, "aspf", r->aspf, 1) < 0 ||
+	    put_str(b, "p", r->p, 1) < 0 ||
+	    put_str(b, "sp", r->sp, 1) < 0 ||
+	    put_str(b, "np", r->np, 1) < 0)
+		return -1;
+	if ((r->has_pct ? buf_printf(b, ",\"pct\":%u", r->pct) : buf_puts(b, ",\"pct\":null")) < 0 ||
+	    put_str(b, "fo", r->fo, 1) < 0 ||
+	    put_str(b, "testing", r->testing, 1) < 0 ||
+	    put_str(b, "xml_schema", r->xml_schema, 1) < 0 ||
+	    put_str(b, "generator", r->generator, 1) < 0 ||
+	    put_str(b, "discovery_method", r->discovery_method, 1) < 0 ||
+	    put_str(b, "source_ip", c->source_ip, 1) < 0)
+		return -1;
+	if ((c->has_count ? buf_printf(b, ",\"count\":%" PRIu64, c->count)
+			  : buf_puts(b, ",\"count\":null")) < 0 ||
+	    put_str(b, "disposition", c->disposition, 1) < 0 ||
+	    put_str(b, "policy_dkim", c->policy_dkim, 1) < 0 ||
+	    put_str(b, "policy_spf", c->policy_spf, 1) < 0 ||
+	    buf_puts(b, ",\"reasons\":[") < 0)
+		return -1;
+	for (i = 0; i < c->nreasons; i++) {
+		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||
+		    put_str(b, "type", c->reasons[i].type, 0) < 0 ||
+		    put_str(b, "comment", c->reasons[i].comment, 1) < 0 ||
+		    buf_putc(b, '}') < 0)
+			return -1;
+	}
+	if (buf_putc(b, ']') < 0 ||
+	    put_str(b, "header_from", c->header_from, 1) < 0 ||
+	    put_str(b, "envelope_from", c->envelope_from, 1) < 0 ||
+	    put_str(b, "envelope_to", c->envelope_to, 1) < 0 ||
+	    put_auth_list(b, "dkim", "selector", c->dkim, c->ndkim) < 0 ||
+	    put_auth_list(b, "spf", "scope", c->spf, c->nspf) < 0)
+		return -1;
+	return buf_puts(b, "}\n");
+}
+
+/* One write(2) per batch of whole lines. */
+static enum dp_status
+ndjson_flush(struct ndjson *nj, struct dp_error *err)
+{
+	const char *p = nj->line.data;
+	size_t left = nj->line.len;
+
+	while (left > 0) {
+		ssize_t n = write(nj->fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			buf_reset(&nj->line);
+			return dp_fail(err, DP_TEMPFAIL, "cannot write NDJSON to %s: %s", nj->path,
+				       n < 0 ? strerror(errno) : "short write");
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	buf_reset(&nj->line);
+	return DP_OK;
+}
+
+static enum dp_status
+ndjson_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc_record *rec,
+	      struct dp_error *err)
+{
+	struct ndjson *nj = s->state;
+
+	if (format_record(&nj->line, rep, rec) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting NDJSON");
+	if (nj->line.len >= NDJSON_FLUSH_AT)
+		return ndjson_flush(nj, err);
+	return DP_OK;
+}
+
+static enum dp_status
+ndjson_report_end(struct sink *s, const struct dmarc_report *rep, struct dp_error *err)
+{
+	(void)rep;
+	return ndjson_flush(s->state, err);
+}
+
+static void
+ndjson_close(struct sink *s)
+{
+	struct ndjson *nj = s->state;
+
+	buf_free(&nj->line);
+	free(nj);
+}
+
+static const struct sink_ops ndjson_ops = {
+	.name = "ndjson",
+	.record = ndjson_record,
+	.report_end = ndjson_report_end,
+	.close = ndjson_close,
+};
+
+struct sink *
+sink_ndjson_new(int fd, const char *path)
+{
+	struct sink *s = calloc(1, sizeof *s);
+	struct ndjson *nj = calloc(1, sizeof *nj);
+
+	if (!s || !nj) {
+		free(s);
+		free(nj);
+		return NULL;
+	}
+	nj->fd = fd;
+	nj->path = path;
+	nj->line = (struct buf)BUF_INIT(0);
+	s->ops = &ndjson_ops;
+	s->state = nj;
+	return s;
+}
+
+void
+sink_free(struct sink *s)
+{
+	if (!s)
+		return;
+	if (s->ops->close)
+		s->ops->close(s);
+	free(s);
+}

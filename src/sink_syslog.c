@@ -1,0 +1,85 @@
+/*
+ * sink_syslog.c - one "event=record key=value ..." line per record.
+ *
+ * String values are double-quoted and escaped (escape.h) and capped at
+ * SYSLOG_VALUE_MAX bytes, so a report cannot forge lines or fields.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "escape.h"
+#include "flatten.h"
+#include "log.h"
+#include "sink.h"
+
+#define SYSLOG_VALUE_MAX 256
+
+struct syslog_sink {
+	struct buf line;
+	struct buf scratch;
+};
+
+static int
+add_pair(void *arg, const char *key, const char *value, size_t len, bool number)
+{
+	struct buf *line = arg;
+
+	if (buf_printf(line, " %s=", key) < 0)
+		return -1;
+	if (number)
+		return buf_append(line, value, len);
+	if (buf_putc(line, '"') < 0 || esc_syslog(line, value, len, SYSLOG_VALUE_MAX, 0) < 0)
+		return -1;
+	return buf_putc(line, '"');
+}
+
+static enum dp_status
+syslog_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc_record *rec,
+	      struct dp_error *err)
+{
+	struct syslog_sink *ss = s->state;
+
+	buf_reset(&ss->line);
+	if (buf_puts(&ss->line, "event=record") < 0 ||
+	    record_flatten(rep, rec, &ss->scratch, add_pair, &ss->line) != 0)
+		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting a syslog line");
+	log_line(LOG_INFO, ss->line.data);
+	return DP_OK;
+}
+
+static void
+syslog_close(struct sink *s)
+{
+	struct syslog_sink *ss = s->state;
+
+	buf_free(&ss->line);
+	buf_free(&ss->scratch);
+	free(ss);
+}
+
+static const struct sink_ops syslog_ops = {
+	.name = "syslog",
+	.record = syslog_record,
+	.report_end = NULL,
+	.close = syslog_close,
+};
+
+struct sink *
+sink_syslog_new(void)
+{
+	struct sink *s = calloc(1, sizeof *s);
+	struct syslog_sink *ss = calloc(1, sizeof *ss);
+
+	if (!s || !ss) {
+		free(s);
+		free(ss);
+		return NULL;
+	}
+	ss->line = (struct buf)BUF_INIT(0);
+	ss->scratch = (struct buf)BUF_INIT(0);
+	s->ops = &syslog_ops;
+	s->state = ss;
+	return s;
+}

@@ -1,0 +1,560 @@
+/*
+ * xmlreport.c - DMARC aggregate report parsing with libxml2 SAX2; see
+ * xmlreport.h.
+ *
+ * The parser tracks where it is with a stack of known element kinds.  An
+ * element that is not expected where it stands (vendor extensions, other
+ * namespaces, typos) opens a skipped subtree: nothing inside it is kept,
+ * so its size costs no memory.  Text is collected only for the leaf
+ * fields we keep, into a buffer capped at max_field_length.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "log.h"
+#include "normalize.h"
+#include "sniff.h"
+#include "xmlreport.h"
+
+#define DMARCBIS_NS "urn:ietf:params:xml:ns:dmarc-2.0"
+
+enum node {
+	N_NONE = 0,
+	N_FEEDBACK,
+	N_METADATA, N_ORG_NAME, N_ORG_EMAIL, N_REPORT_ID, N_DATE_RANGE, N_BEGIN, N_END, N_GENERATOR,
+	N_POLICY, N_DOMAIN, N_ADKIM, N_ASPF, N_P, N_SP, N_NP, N_PCT, N_FO, N_TESTING, N_DISCOVERY,
+	N_RECORD, N_ROW, N_SOURCE_IP, N_COUNT, N_POLICY_EVAL, N_DISPOSITION, N_EVAL_DKIM, N_EVAL_SPF,
+	N_REASON, N_REASON_TYPE, N_REASON_COMMENT,
+	N_IDENTIFIERS, N_HEADER_FROM, N_ENVELOPE_FROM, N_ENVELOPE_TO,
+	N_AUTH, N_DKIM, N_DKIM_DOMAIN, N_DKIM_SELECTOR, N_DKIM_RESULT, N_DKIM_HUMAN,
+	N_SPF, N_SPF_DOMAIN, N_SPF_SCOPE, N_SPF_RESULT, N_SPF_HUMAN,
+	N_COUNT_
+};
+
+/* Which child elements each element may have; grouped by parent. */
+static const struct transition {
+	enum node parent;
+	const char *name;
+	enum node child;
+} transitions[] = {
+	{ N_FEEDBACK, "report_metadata", N_METADATA },
+	{ N_FEEDBACK, "policy_published", N_POLICY },
+	{ N_FEEDBACK, "record", N_RECORD },
+	{ N_METADATA, "org_name", N_ORG_NAME },
+	{ N_METADATA, "email", N_ORG_EMAIL },
+	{ N_METADATA, "report_id", N_REPORT_ID },
+	{ N_METADATA, "date_range", N_DATE_RANGE },
+	{ N_METADATA, "data_range", N_DATE_RANGE },	/* KDDI's typo */
+	{ N_METADATA, "generator", N_GENERATOR },
+	{ N_DATE_RANGE, "begin", N_BEGIN },
+	{ N_DATE_RANGE, "end", N_END },
+	{ N_POLICY, "domain", N_DOMAIN },
+	{ N_POLICY, "adkim", N_ADKIM },
+	{ N_POLICY, "aspf", N_ASPF },
+	{ N_POLICY, "p", N_P },
+	{ N_POLICY, "sp", N_SP },
+	{ N_POLICY, "np", N_NP },
+	{ N_POLICY, "pct", N_PCT },
+	{ N_POLICY, "fo", N_FO },
+	{ N_POLICY, "testing", N_TESTING },
+	{ N_POLICY, "discovery_method", N_DISCOVERY },
+	{ N_RECORD, "row", N_ROW },
+	{ N_RECORD, "identifiers", N_IDENTIFIERS },
+	{ N_RECORD, "auth_results", N_AUTH },
+	{ N_ROW, "source_ip", N_SOURCE_IP },
+	{ N_ROW, "count", N_COUNT },
+	{ N_ROW, "policy_evaluated", N_POLICY_EVAL },
+	{ N_POLICY_EVAL, "disposition", N_DISPOSITION },
+	{ N_POLICY_EVAL, "dkim", N_EVAL_DKIM },
+	{ N_POLICY_EVAL, "spf", N_EVAL_SPF },
+	{ N_POLICY_EVAL, "reason", N_REASON },
+	{ N_REASON, "type", N_REASON_TYPE },
+	{ N_REASON, "comment", N_REASON_COMMENT },
+	{ N_IDENTIFIERS, "header_from", N_HEADER_FROM },
+	{ N_IDENTIFIERS, "envelope_from", N_ENVELOPE_FROM },
+	{ N_IDENTIFIERS, "envelope_to", N_ENVELOPE_TO },
+	{ N_AUTH, "dkim", N_DKIM },
+	{ N_AUTH, "spf", N_SPF },
+	{ N_DKIM, "domain", N_DKIM_DOMAIN },
+	{ N_DKIM, "selector", N_DKIM_SELECTOR },
+	{ N_DKIM, "result", N_DKIM_RESULT },
+	{ N_DKIM, "human_result", N_DKIM_HUMAN },
+	{ N_SPF, "domain", N_SPF_DOMAIN },
+	{ N_SPF, "scope", N_SPF_SCOPE },
+	{ N_SPF, "result", N_SPF_RESULT },
+	{ N_SPF, "human_result", N_SPF_HUMAN },
+};
+#define NTRANSITIONS (sizeof transitions / sizeof transitions[0])
+
+/* How a leaf's text becomes a value. */
+enum value_kind { V_TEXT, V_LOWER, V_IP, V_COUNT, V_TIME, V_PCT };
+
+/* Where it goes: a report field, a record field, or a field of a list's last entry. */
+enum target { T_REPORT, T_RECORD, T_LIST, T_BEGIN, T_END, T_PCT, T_COUNT };
+
+static const struct leaf {
+	enum node node;
+	const char *name;	/* for messages */
+	enum value_kind kind;
+	enum target target;
+	int field;
+	enum record_list list;
+} leaves[] = {
+	{ N_ORG_NAME, "org_name", V_TEXT, T_REPORT, RF_ORG_NAME, 0 },
+	{ N_ORG_EMAIL, "email", V_TEXT, T_REPORT, RF_ORG_EMAIL, 0 },
+	{ N_REPORT_ID, "report_id", V_TEXT, T_REPORT, RF_REPORT_ID, 0 },
+	{ N_GENERATOR, "generator", V_TEXT, T_REPORT, RF_GENERATOR, 0 },
+	{ N_BEGIN, "begin", V_TIME, T_BEGIN, 0, 0 },
+	{ N_END, "end", V_TIME, T_END, 0, 0 },
+	{ N_DOMAIN, "domain", V_LOWER, T_REPORT, RF_DOMAIN, 0 },
+	{ N_ADKIM, "adkim", V_LOWER, T_REPORT, RF_ADKIM, 0 },
+	{ N_ASPF, "aspf", V_LOWER, T_REPORT, RF_ASPF, 0 },
+	{ N_P, "p", V_LOWER, T_REPORT, RF_P, 0 },
+	{ N_SP, "sp", V_LOWER, T_REPORT, RF_SP, 0 },
+	{ N_NP, "np", V_LOWER, T_REPORT, RF_NP, 0 },
+	{ N_PCT, "pct", V_PCT, T_PCT, 0, 0 },
+	{ N_FO, "fo", V_LOWER, T_REPORT, RF_FO, 0 },
+	{ N_TESTING, "testing", V_LOWER, T_REPORT, RF_TESTING, 0 },
+	{ N_DISCOVERY, "discovery_method", V_LOWER, T_REPORT, RF_DISCOVERY_METHOD, 0 },
+	{ N_SOURCE_IP, "source_ip", V_IP, T_RECORD, RC_SOURCE_IP, 0 },
+	{ N_COUNT, "count", V_COUNT, T_COUNT, 0, 0 },
+	{ N_DISPOSITION, "disposition", V_LOWER, T_RECORD, RC_DISPOSITION, 0 },
+	{ N_EVAL_DKIM, "policy_evaluated/dkim", V_LOWER, T_RECORD, RC_POLICY_DKIM, 0 },
+	{ N_EVAL_SPF, "policy_evaluated/spf", V_LOWER, T_RECORD, RC_POLICY_SPF, 0 },
+	{ N_REASON_TYPE, "reason/type", V_LOWER, T_LIST, REASON_TYPE, RL_REASON },
+	{ N_REASON_COMMENT, "reason/comment", V_TEXT, T_LIST, REASON_COMMENT, RL_REASON },
+	{ N_HEADER_FROM, "header_from", V_LOWER, T_RECORD, RC_HEADER_FROM, 0 },
+	{ N_ENVELOPE_FROM, "envelope_from", V_LOWER, T_RECORD, RC_ENVELOPE_FROM, 0 },
+	{ N_ENVELOPE_TO, "envelope_to", V_LOWER, T_RECORD, RC_ENVELOPE_TO, 0 },
+	{ N_DKIM_DOMAIN, "dkim/domain", V_LOWER, T_LIST, AUTH_DOMAIN, RL_DKIM },
+	{ N_DKIM_SELECTOR, "dkim/selector", V_TEXT, T_LIST, AUTH_SELECTOR, RL_DKIM },
+	{ N_DKIM_RESULT, "dkim/result", V_LOWER, T_LIST, AUTH_RESULT, RL_DKIM },
+	{ N_DKIM_HUMAN, "dkim/human_result", V_TEXT, T_LIST, AUTH_HUMAN_RESULT, RL_DKIM },
+	{ N_SPF_DOMAIN, "spf/domain", V_LOWER, T_LIST, AUTH_DOMAIN, RL_SPF },
+	{ N_SPF_SCOPE, "spf/scope", V_LOWER, T_LIST, AUTH_SELECTOR, RL_SPF },
+	{ N_SPF_RESULT, "spf/result", V_LOWER, T_LIST, AUTH_RESULT, RL_SPF },
+	{ N_SPF_HUMAN, "spf/human_result", V_TEXT, T_LIST, AUTH_HUMAN_RESULT, RL_SPF },
+};
+
+/* Indexes built once: transitions by parent, leaf description by node. */
+static unsigned first_transition[N_COUNT_ + 1];
+static const struct leaf *leaf_of[N_COUNT_];
+
+#define STACK_MAX 16	/* deeper than any path we keep */
+
+struct xr {
+	xmlParserCtxtPtr ctxt;
+	const struct conf *conf;
+	struct report *rep;
+	struct xml_result *res;
+	struct dp_error *err;
+
+	enum node stack[STACK_MAX];
+	unsigned top;		/* known elements open inside <feedback>; 0 = outside */
+	unsigned long skip;	/* open elements of a skipped subtree */
+	bool done;		/* the first </feedback> has been seen */
+	bool stopped;		/* we stopped the parser */
+	char *ns;		/* <feedback>'s namespace, or NULL */
+
+	char *text;		/* leaf text, max_field_length + 1 bytes */
+	size_t textlen;
+	char xml_error[160];	/* libxml2's first error message */
+};
+
+static void xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dp_vfail(x->err, status, fmt, ap);
+	va_end(ap);
+	x->stopped = true;
+	xmlStopParser(x->ctxt);
+}
+
+static enum node
+child_of(enum node parent, const char *name)
+{
+	unsigned i;
+
+	for (i = first_transition[parent]; i < first_transition[parent + 1]; i++)
+		if (!strcmp(transitions[i].name, name))
+			return transitions[i].child;
+	return N_NONE;
+}
+
+static bool
+same_ns(const char *a, const xmlChar *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return !strcmp(a, (const char *)b);
+}
+
+static void
+enter(struct xr *x, enum node n)
+{
+	int fail = 0;
+
+	x->textlen = 0;
+	switch (n) {
+	case N_RECORD:
+		if (report_nrecords(x->rep) >= x->conf->max_records) {
+			xr_stop(x, DP_REFUSE, "report has more than max_records (%u) records",
+				x->conf->max_records);
+			return;
+		}
+		report_record_begin(x->rep);
+		break;
+	case N_REASON: fail = report_record_add(x->rep, RL_REASON); break;
+	case N_DKIM: fail = report_record_add(x->rep, RL_DKIM); break;
+	case N_SPF: fail = report_record_add(x->rep, RL_SPF); break;
+	default: break;
+	}
+	if (fail)
+		xr_stop(x, DP_REFUSE, "a record has more than max_auth_results %s entries",
+			n == N_REASON ? "reason" : n == N_DKIM ? "dkim" : "spf");
+}
+
+/* A leaf ended: turn its text into a value and store it. */
+static void
+leave_leaf(struct xr *x, const struct leaf *lf)
+{
+	size_t len = x->textlen;
+	char *s = norm_trim(x->text, &len);
+	char ip[NORM_IP_MAX];
+	uint64_t v;
+	uint32_t id = 0;
+
+	if (len == 0)
+		return;	/* empty element: the value stays null */
+	switch (lf->kind) {
+	case V_LOWER:
+		norm_lower(s, len);
+		break;
+	case V_IP:
+		if (norm_ip(s, ip) < 0) {
+			xr_stop(x, DP_REFUSE, "invalid %s", lf->name);
+			return;
+		}
+		s = ip;
+		len = strlen(ip);
+		break;
+	case V_COUNT:
+	case V_TIME:
+	case V_PCT:
+		if (norm_uint(s, len, lf->kind == V_COUNT ? NORM_COUNT_MAX :
+			      lf->kind == V_TIME ? (uint64_t)NORM_TIME_MAX : 100, &v) < 0) {
+			xr_stop(x, DP_REFUSE, "invalid %s", lf->name);
+			return;
+		}
+		if (lf->target == T_COUNT)
+			report_record_count(x->rep, v);
+		else if (lf->target == T_BEGIN)
+			report_set_begin(x->rep, (int64_t)v);
+		else if (lf->target == T_END)
+			report_set_end(x->rep, (int64_t)v);
+		else
+			report_set_pct(x->rep, (unsigned)v);
+		return;
+	case V_TEXT:
+		break;
+	}
+	if (report_intern(x->rep, s, len, &id) < 0) {
+		if (errno == EFBIG)
+			xr_stop(x, DP_REFUSE, "%s", "report text exceeds the string table's size");
+		else
+			xr_stop(x, DP_TEMPFAIL, "%s", "out of memory");
+		return;
+	}
+	switch (lf->target) {
+	case T_REPORT: report_set(x->rep, (enum report_field)lf->field, id); break;
+	case T_RECORD: report_record_set(x->rep, (enum record_field)lf->field, id); break;
+	case T_LIST: report_record_entry_set(x->rep, lf->list, (unsigned)lf->field, id); break;
+	default: break;
+	}
+}
+
+static void
+leave(struct xr *x, enum node n)
+{
+	if (leaf_of[n]) {
+		leave_leaf(x, leaf_of[n]);
+		return;
+	}
+	switch (n) {
+	case N_RECORD:
+		if (report_record_end(x->rep) < 0)
+			xr_stop(x, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "%s",
+				errno == EFBIG ? "report too large" : "out of memory");
+		break;
+	case N_FEEDBACK:
+		x->done = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+xr_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+	 int nns, const xmlChar **nss, int nattr, int ndefaulted, const xmlChar **attrs)
+{
+	struct xr *x = ctx;
+	const char *name = (const char *)localname;
+	enum node n;
+
+	(void)prefix; (void)nns; (void)nss; (void)nattr; (void)ndefaulted; (void)attrs;
+	if (x->skip) {
+		x->skip++;
+		return;
+	}
+	if (x->top == 0) {
+		/* Outside the report: wrappers are walked through, looking for <feedback>. */
+		if (strcmp(name, "feedback"))
+			return;
+		if (x->done) {
+			log_notice("ignoring a second <feedback> in one XML document");
+			x->skip = 1;
+			return;
+		}
+		x->res->saw_feedback = true;
+		if (uri && !(x->ns = strdup((const char *)uri))) {
+			xr_stop(x, DP_TEMPFAIL, "%s", "out of memory");
+			return;
+		}
+		report_set_schema(x->rep, uri && !strcmp((const char *)uri, DMARCBIS_NS) ? "dmarcbis" : "rfc7489");
+		x->stack[x->top++] = N_FEEDBACK;
+		return;
+	}
+	if (!same_ns(x->ns, uri) || (n = child_of(x->stack[x->top - 1], name)) == N_NONE ||
+	    x->top >= STACK_MAX) {
+		x->skip = 1;
+		return;
+	}
+	x->stack[x->top++] = n;
+	enter(x, n);
+}
+
+static void
+xr_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct xr *x = ctx;
+
+	(void)localname; (void)prefix; (void)uri;
+	if (x->skip) {
+		x->skip--;
+		return;
+	}
+	if (x->top == 0)
+		return;
+	leave(x, x->stack[--x->top]);
+}
+
+static void
+xr_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct xr *x = ctx;
+	const struct leaf *lf;
+
+	if (x->skip || x->top == 0 || !(lf = leaf_of[x->stack[x->top - 1]]))
+		return;
+	if ((size_t)len > x->conf->max_field_length - x->textlen) {
+		xr_stop(x, DP_REFUSE, "%s is longer than max_field_length", lf->name);
+		return;
+	}
+	memcpy(x->text + x->textlen, ch, (size_t)len);
+	x->textlen += (size_t)len;
+}
+
+/* A DOCTYPE, an entity declaration or a reference to a declared entity: refuse. */
+static void
+xr_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	(void)name; (void)ext; (void)sys;
+	xr_stop(ctx, DP_REFUSE, "%s", "XML has a DOCTYPE (refused: entities and DTDs are not allowed)");
+}
+
+static void
+xr_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *pub, const xmlChar *sys,
+	       xmlChar *content)
+{
+	(void)name; (void)type; (void)pub; (void)sys; (void)content;
+	xr_stop(ctx, DP_REFUSE, "%s", "XML declares an entity (refused)");
+}
+
+static xmlEntityPtr
+xr_get_entity(void *ctx, const xmlChar *name)
+{
+	(void)name;
+	/* Predefined entities (&amp; ...) never get here. */
+	xr_stop(ctx, DP_REFUSE, "%s", "XML refers to an entity (refused)");
+	return NULL;
+}
+
+static void
+xr_error(void *ctx, xmlErrorPtr e)
+{
+	struct xr *x = ctx;
+	size_t n;
+
+	if (!e || e->level < XML_ERR_ERROR || x->xml_error[0])
+		return;
+	snprintf(x->xml_error, sizeof x->xml_error, "%s", e->message ? e->message : "parse error");
+	n = strlen(x->xml_error);
+	while (n && (x->xml_error[n - 1] == '\n' || x->xml_error[n - 1] == ' '))
+		x->xml_error[--n] = '\0';
+	if (e->line > 0)
+		snprintf(x->xml_error + n, sizeof x->xml_error - n, " (line %d)", e->line);
+}
+
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx; (void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx; (void)e;
+}
+
+static xmlParserInputPtr
+no_external_entities(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)url; (void)id; (void)ctxt;
+	return NULL;
+}
+
+void
+xml_report_init(void)
+{
+	unsigned i, p;
+
+	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	xmlSetExternalEntityLoader(no_external_entities);
+
+	/* transitions[] is grouped by parent: find where each group starts. */
+	for (p = 0; p <= N_COUNT_; p++)
+		first_transition[p] = NTRANSITIONS;
+	for (i = NTRANSITIONS; i-- > 0;)
+		first_transition[transitions[i].parent] = i;
+	for (p = N_COUNT_; p-- > 0;)
+		if (first_transition[p] > first_transition[p + 1])
+			first_transition[p] = first_transition[p + 1];
+	for (i = 0; i < sizeof leaves / sizeof leaves[0]; i++)
+		leaf_of[leaves[i].node] = &leaves[i];
+}
+
+static void
+sax_setup(xmlSAXHandler *sax)
+{
+	memset(sax, 0, sizeof *sax);
+	sax->initialized = XML_SAX2_MAGIC;
+	sax->startElementNs = xr_start;
+	sax->endElementNs = xr_end;
+	sax->characters = xr_text;
+	sax->cdataBlock = xr_text;
+	sax->internalSubset = xr_dtd;
+	sax->externalSubset = xr_dtd;
+	sax->entityDecl = xr_entity_decl;
+	sax->getEntity = xr_get_entity;
+	sax->getParameterEntity = xr_get_entity;
+	sax->serror = xr_error;
+}
+
+/* Read the rest of s, so decoding errors (a bad CRC) still show. */
+static void
+drain(struct stream *s)
+{
+	const uint8_t *p;
+
+	while (stream_next(s, &p) > 0)
+		;
+}
+
+enum dp_status
+xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
+		 struct xml_result *res, struct dp_error *err)
+{
+	struct xr x = { .conf = c, .rep = rep, .res = res, .err = err };
+	xmlSAXHandler sax;
+	const uint8_t *p;
+	uint64_t fed = 0;
+	ssize_t n;
+
+	memset(res, 0, sizeof *res);
+	report_reset(rep);
+	if (!(x.text = malloc((size_t)c->max_field_length + 1)))
+		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+
+	/* A BOM or white space before the declaration is not XML; skip them. */
+	if ((n = stream_peek(s, SNIFF_BYTES, &p)) < 0)
+		goto out;
+	stream_skip(s, xml_leading_junk(p, (size_t)n));
+
+	sax_setup(&sax);
+	if (!(x.ctxt = xmlCreatePushParserCtxt(&sax, &x, NULL, 0, NULL))) {
+		dp_fail(err, DP_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+
+	for (;;) {
+		if ((n = stream_next(s, &p)) < 0)
+			break;
+		if (n > 0 && (uint64_t)n > c->max_report_size - fed) {
+			dp_fail(err, DP_REFUSE, "report exceeds max_report_size (%" PRIu64 " bytes)",
+				c->max_report_size);
+			break;
+		}
+		fed += (uint64_t)n;
+		/* The return value counts recoverable (namespace) errors too: look at wellFormed. */
+		xmlParseChunk(x.ctxt, (const char *)p, (int)n, n == 0);
+		if (x.stopped)
+			break;
+		if (!x.ctxt->wellFormed) {
+			/* After a complete report, keep reading: its input must still decode cleanly. */
+			if (x.done) {
+				log_debug("ignoring XML after the report: %s", x.xml_error);
+				drain(s);
+			}
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+
+	if (err->status != DP_OK) {
+		/* Our own refusal, a decoding error, or a limit. */
+	} else if (!x.ctxt->wellFormed && !x.done) {
+		dp_fail(err, DP_REFUSE, "invalid XML: %s", x.xml_error[0] ? x.xml_error : "not well-formed");
+	} else if (x.done) {
+		if (report_validate(rep, err) == DP_OK)
+			res->complete = true;
+	}
+out:
+	if (x.ctxt) {
+		xmlFreeDoc(x.ctxt->myDoc);	/* none is built without SAX2 tree callbacks */
+		xmlFreeParserCtxt(x.ctxt);
+	}
+	free(x.ns);
+	free(x.text);
+	return err->status;
+}

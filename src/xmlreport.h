@@ -1,0 +1,43 @@
+/*
+ * xmlreport.h - one DMARC aggregate report from an XML document.
+ *
+ * libxml2's SAX2 push parser is fed straight from the decoding stream:
+ * no tree, no whole-document buffer.  Both the RFC 7489 schema (no
+ * namespace) and DMARCbis (urn:ietf:params:xml:ns:dmarc-2.0) are read;
+ * elements of other namespaces and unknown elements are skipped with all
+ * they contain.  A DOCTYPE or an entity reference refuses the document.
+ *
+ * A document gives at most one report (its first <feedback>).  The report
+ * counts only when its </feedback> was seen and the whole input was read
+ * without a decoding error: a truncated or corrupt report gives nothing.
+ * XML errors after a complete </feedback> (a stray unclosed wrapper
+ * element) are tolerated.
+ */
+#ifndef DP_XMLREPORT_H
+#define DP_XMLREPORT_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "report.h"
+#include "stream.h"
+
+struct xml_result {
+	bool saw_feedback;	/* a <feedback> element started */
+	bool complete;		/* the report in rep is whole and valid */
+};
+
+/* Once per process, before any parse: quiet errors, no external entities. */
+void xml_report_init(void);
+
+/*
+ * Parse the document in s into rep (reset first).  Returns DP_OK with
+ * res->complete when rep holds a report; DP_OK without it when the
+ * document is well-formed XML but no report; DP_REFUSE with a reason when
+ * it is broken (res->saw_feedback tells a broken report from other
+ * markup); DP_TEMPFAIL when memory ran out.
+ */
+enum dp_status xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
+				struct xml_result *res, struct dp_error *err);
+
+#endif
