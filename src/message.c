@@ -118,8 +118,8 @@ on_document(void *arg, struct stream *s, const char *label, unsigned depth)
 				 esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
 				 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, s->err->reason));
 			note_reason(m->res, RANK_REFUSED_REPORT, s->err->reason);
-		} else if (depth > 0) {
-			/* Markup inside an archive was meant as a report. */
+		} else if (depth > 0 || xr.forbidden) {
+			/* Markup inside an archive was meant as a report; a DTD is an attack. */
 			on_problem(m, label, UP_BROKEN, s->err->reason);
 		} else {
 			char where[LOGVAL], why[LOGVAL];
@@ -178,7 +178,10 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 	enum dp_status rc;
 
 	memset(res, 0, sizeof *res);
-	if (sniff(msg, len) != BLOB_UNKNOWN) {
+	if (len == 0) {
+		rc = DP_OK;
+		note_reason(res, RANK_NOT_REPORT, "empty message");
+	} else if (sniff(msg, len) != BLOB_UNKNOWN) {
 		rc = unpack_blob(&uv, msg, len, "input", &m.err);
 	} else {
 		struct part_ctx pc = { &m, &uv };

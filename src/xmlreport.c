@@ -168,6 +168,8 @@ struct xr {
 	char *text;		/* leaf text, max_field_length + 1 bytes */
 	size_t textlen;
 	char xml_error[160];	/* libxml2's first error message */
+	bool at_end;		/* the last chunk is being parsed */
+	bool error_at_end;	/* the first error came only when the input ended */
 };
 
 static void xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
@@ -384,24 +386,33 @@ xr_text(void *ctx, const xmlChar *ch, int len)
 static void
 xr_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
+	struct xr *x = ctx;
+
 	(void)name; (void)ext; (void)sys;
-	xr_stop(ctx, DP_REFUSE, "%s", "XML has a DOCTYPE (refused: entities and DTDs are not allowed)");
+	x->res->forbidden = true;
+	xr_stop(x, DP_REFUSE, "%s", "XML has a DOCTYPE (DTDs and entities are not allowed)");
 }
 
 static void
 xr_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *pub, const xmlChar *sys,
 	       xmlChar *content)
 {
+	struct xr *x = ctx;
+
 	(void)name; (void)type; (void)pub; (void)sys; (void)content;
-	xr_stop(ctx, DP_REFUSE, "%s", "XML declares an entity (refused)");
+	x->res->forbidden = true;
+	xr_stop(x, DP_REFUSE, "%s", "XML declares an entity (not allowed)");
 }
 
 static xmlEntityPtr
 xr_get_entity(void *ctx, const xmlChar *name)
 {
+	struct xr *x = ctx;
+
 	(void)name;
 	/* Predefined entities (&amp; ...) never get here. */
-	xr_stop(ctx, DP_REFUSE, "%s", "XML refers to an entity (refused)");
+	x->res->forbidden = true;
+	xr_stop(x, DP_REFUSE, "%s", "XML refers to an entity (not allowed)");
 	return NULL;
 }
 
@@ -413,9 +424,12 @@ xr_error(void *ctx, xmlErrorPtr e)
 
 	if (!e || e->level < XML_ERR_ERROR || x->xml_error[0])
 		return;
+	x->error_at_end = x->at_end;
 	snprintf(x->xml_error, sizeof x->xml_error, "%s", e->message ? e->message : "parse error");
-	n = strlen(x->xml_error);
-	while (n && (x->xml_error[n - 1] == '\n' || x->xml_error[n - 1] == ' '))
+	for (n = 0; x->xml_error[n]; n++)	/* libxml2 messages may span lines */
+		if (x->xml_error[n] == '\n')
+			x->xml_error[n] = ' ';
+	while (n && x->xml_error[n - 1] == ' ')
 		x->xml_error[--n] = '\0';
 	if (e->line > 0)
 		snprintf(x->xml_error + n, sizeof x->xml_error - n, " (line %d)", e->line);
@@ -526,6 +540,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 		}
 		fed += (uint64_t)n;
 		/* The return value counts recoverable (namespace) errors too: look at wellFormed. */
+		x.at_end = n == 0;
 		xmlParseChunk(x.ctxt, (const char *)p, (int)n, n == 0);
 		if (x.stopped)
 			break;
@@ -544,7 +559,9 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	if (err->status != DP_OK) {
 		/* Our own refusal, a decoding error, or a limit. */
 	} else if (!x.ctxt->wellFormed && !x.done) {
-		dp_fail(err, DP_REFUSE, "invalid XML: %s", x.xml_error[0] ? x.xml_error : "not well-formed");
+		/* Input that ends inside the report is the common case: say so. */
+		dp_fail(err, DP_REFUSE, "%s: %s", x.top > 0 && x.error_at_end ?
+			"report is truncated" : "invalid XML", x.xml_error[0] ? x.xml_error : "not well-formed");
 	} else if (x.done) {
 		if (report_validate(rep, err) == DP_OK)
 			res->complete = true;

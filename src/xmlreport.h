@@ -25,6 +25,7 @@
 struct xml_result {
 	bool saw_feedback;	/* a <feedback> element started */
 	bool complete;		/* the report in rep is whole and valid */
+	bool forbidden;		/* refused for a DOCTYPE or an entity: hostile, not just broken */
 };
 
 /* Once per process, before any parse: quiet errors, no external entities. */

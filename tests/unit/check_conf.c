@@ -1,0 +1,135 @@
+/* Unit tests: the configuration file reader (conf.c). */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "unit.h"
+
+static char path[64];
+
+/* Write text to a temporary file; its name is in path. */
+static void
+write_conf(const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/dmarc-pipe-conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Load text; returns the error message or "" on success. */
+static const char *
+load(struct conf *c, const char *text)
+{
+	static char err[512];
+
+	err[0] = '\0';
+	write_conf(text);
+	conf_defaults(c);
+	if (conf_load(c, path, false, err, sizeof err) == 0)
+		err[0] = '\0';
+	unlink(path);
+	return err;
+}
+
+START_TEST(defaults)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	ck_assert(c.syslog);
+	ck_assert_int_eq(c.syslog_facility, LOG_MAIL);
+	ck_assert_str_eq(c.syslog_ident, "dmarc-pipe");
+	ck_assert_ptr_null(c.quarantine_dir);
+	ck_assert_uint_eq(c.max_message_size, 64ULL << 20);
+	ck_assert_uint_eq(c.max_records, 500000);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(good_file)
+{
+	struct conf c;
+	const char *err = load(&c,
+		"# comment\n"
+		"\n"
+		"  syslog = no  \n"
+		"syslog_facility = local3\n"
+		"syslog_ident = dmarc-test\n"
+		"quarantine_dir = /var/spool/dmarc-pipe/quarantine\n"
+		"max_report_size = 16M\n"
+		"max_total_size = 2g\n"
+		"max_records = 1000\n");
+
+	ck_assert_str_eq(err, "");
+	ck_assert(!c.syslog);
+	ck_assert_int_eq(c.syslog_facility, LOG_LOCAL3);
+	ck_assert_str_eq(c.syslog_ident, "dmarc-test");
+	ck_assert_str_eq(c.quarantine_dir, "/var/spool/dmarc-pipe/quarantine");
+	ck_assert_uint_eq(c.max_report_size, 16ULL << 20);
+	ck_assert_uint_eq(c.max_total_size, 2ULL << 30);
+	ck_assert_uint_eq(c.max_records, 1000);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(errors_name_file_and_line)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "syslog = yes\nbogus = 1\n", ":2: unknown key 'bogus'" },
+		{ "syslog = maybe\n", ":1: syslog: expected yes or no" },
+		{ "max_records = 12x\n", ":1: max_records: expected a whole number" },
+		{ "max_records = 0\n", ":1: max_records: value out of range" },
+		{ "max_report_size = 5T\n", ":1: max_report_size: expected a size" },
+		{ "max_records = 99999999999999999999999\n", ":1: max_records: expected a whole number" },
+		{ "syslog_facility = kern\n", ":1: syslog_facility: expected mail" },
+		{ "\n\nmax_records\n", ":3: expected key = value" },
+		{ "syslog = yes\nsyslog = no\n", ":2: syslog is set twice" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct conf c;
+		const char *err = load(&c, cases[i].text);
+
+		ck_assert_msg(strstr(err, path) && strstr(err, cases[i].want),
+			      "case %zu: got '%s', want '%s' after the file name", i, err, cases[i].want);
+		conf_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	struct conf c;
+	char err[256] = "";
+
+	conf_defaults(&c);
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/dmarc-pipe.conf", true, err, sizeof err), 0);
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/dmarc-pipe.conf", false, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "No such file"), "got '%s'", err);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(empty_string_clears)
+{
+	struct conf c;
+	const char *err = load(&c, "quarantine_dir =\n");
+
+	ck_assert_str_eq(err, "");
+	ck_assert_ptr_null(c.quarantine_dir);
+	conf_free(&c);
+}
+END_TEST
+
+UNIT_SUITE("conf", defaults, good_file, errors_name_file_and_line, missing_file, empty_string_clears)

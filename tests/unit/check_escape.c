@@ -1,0 +1,167 @@
+/* Unit tests: escaping for syslog and JSON (escape.c). */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "unit.h"
+
+static char *
+syslog_esc(const char *s, size_t len, size_t cap, int list)
+{
+	struct buf b = BUF_INIT(0);
+
+	ck_assert_int_eq(esc_syslog(&b, s, len, cap, list), 0);
+	return b.data ? b.data : strdup("");
+}
+
+static char *
+json_esc(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT(0);
+
+	ck_assert_int_eq(esc_json(&b, s, len), 0);
+	return b.data ? b.data : strdup("");
+}
+
+START_TEST(syslog_specials)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "plain text", "plain text" },
+		{ "a\"b", "a\\\"b" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "sd]close", "sd\\]close" },
+		{ "line\nbreak\r\ttab", "line\\nbreak\\r\\ttab" },
+		{ "bell\a del\x7f", "bell\\x07 del\\x7f" },
+		{ "bad \xff utf8", "bad \\xff utf8" },
+		{ "c1 \xc2\x85 control", "c1 \\xc2\\x85 control" },
+		{ "ok \xc3\xa9 \xe2\x82\xac", "ok \xc3\xa9 \xe2\x82\xac" },
+		{ "overlong \xc0\xaf", "overlong \\xc0\\xaf" },
+		{ "surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = syslog_esc(cases[i].in, strlen(cases[i].in), 0, 0);
+		ck_assert_msg(!strcmp(got, cases[i].want), "case %zu: got '%s', want '%s'", i, got, cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
+START_TEST(syslog_no_raw_control_bytes_any_byte)
+{
+	char in[3] = { 'x', 0, 'y' };
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		char *got;
+		const unsigned char *p;
+
+		in[1] = (char)c;
+		got = syslog_esc(in, 3, 0, 0);
+		for (p = (const unsigned char *)got; *p; p++)
+			ck_assert_msg(*p >= 0x20 && *p != 0x7f && *p < 0x80, "byte 0x%02x leaked raw for input 0x%02x", *p, c);
+		free(got);
+	}
+}
+END_TEST
+
+START_TEST(syslog_round_trip)
+{
+	static const char *inputs[] = {
+		"Evil \"Org\" \\ ] name\ninjected=1\r\ttab",
+		"\x01\x02\x1f\x7f and \xc3\xa9",
+		"\xff\xfe invalid",
+		"",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		char *esc = syslog_esc(inputs[i], strlen(inputs[i]), 0, 0);
+		struct buf back = BUF_INIT(0);
+
+		ck_assert_int_eq(unesc_syslog(&back, esc, strlen(esc)), 0);
+		ck_assert_msg(back.len == strlen(inputs[i]) && !memcmp(back.data ? back.data : "", inputs[i], back.len),
+			      "case %zu did not round-trip: '%s'", i, esc);
+		buf_free(&back);
+		free(esc);
+	}
+}
+END_TEST
+
+START_TEST(syslog_cap_cuts_at_character)
+{
+	char in[300];
+	char *got;
+
+	memset(in, '\n', sizeof in);	/* each escapes to two bytes */
+	got = syslog_esc(in, sizeof in, 11, 0);
+	ck_assert_str_eq(got, "\\n\\n\\n\\n\\n...");
+	free(got);
+	got = syslog_esc("short", 5, 256, 0);
+	ck_assert_str_eq(got, "short");
+	free(got);
+}
+END_TEST
+
+START_TEST(syslog_list_items_escape_commas)
+{
+	char *got = syslog_esc("a,b", 3, 0, 1);
+
+	ck_assert_str_eq(got, "a\\x2cb");
+	free(got);
+	got = syslog_esc("a,b", 3, 0, 0);
+	ck_assert_str_eq(got, "a,b");
+	free(got);
+}
+END_TEST
+
+START_TEST(esc_log_fixed_buffer)
+{
+	char small[8], big[64];
+
+	ck_assert_str_eq(esc_log(big, sizeof big, "a\"b\n"), "a\\\"b\\n");
+	ck_assert_str_eq(esc_log(big, sizeof big, NULL), "");
+	ck_assert_str_eq(esc_log(small, sizeof small, "abcdefghijkl"), "abcd...");
+}
+END_TEST
+
+START_TEST(json_specials)
+{
+	static const struct { const char *in; size_t len; const char *want; } cases[] = {
+		{ "plain", 5, "plain" },
+		{ "q\"b\\", 4, "q\\\"b\\\\" },
+		{ "nl\ncr\rtab\t", 10, "nl\\ncr\\rtab\\t" },
+		{ "\x01\x1f\x7f", 3, "\\u0001\\u001f\\u007f" },
+		{ "nul\0x", 5, "nul\\u0000x" },
+		{ "bad\xff", 4, "bad\\ufffd" },
+		{ "ls\xe2\x80\xa8ps\xe2\x80\xa9", 10, "ls\\u2028ps\\u2029" },
+		{ "\xc3\xa9\xf0\x9f\x98\x80", 6, "\xc3\xa9\xf0\x9f\x98\x80" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = json_esc(cases[i].in, cases[i].len);
+		ck_assert_msg(!strcmp(got, cases[i].want), "case %zu: got '%s', want '%s'", i, got, cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
+START_TEST(utf8_lengths)
+{
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"a", 1), 1);
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"\xc3\xa9", 2), 2);
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"\xc3", 1), 0);	/* cut short */
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"\xe0\x80\x80", 3), 0);	/* overlong */
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);	/* > U+10FFFF */
+	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+}
+END_TEST
+
+UNIT_SUITE("escape", syslog_specials, syslog_no_raw_control_bytes_any_byte, syslog_round_trip,
+	   syslog_cap_cuts_at_character, syslog_list_items_escape_commas, esc_log_fixed_buffer,
+	   json_specials, utf8_lengths)

@@ -1,0 +1,112 @@
+/* Unit tests: value normalization and report identity (normalize.c, record.c). */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "normalize.h"
+#include "record.h"
+#include "unit.h"
+
+/* sha256("dmarc-aggregate\0google.com\0" "123\0example.com\0" "1704067200\0" "1704153599"), first 32 hex digits */
+#define RID_GOOGLE_EXAMPLE "3d3b2d408bb8de2b5fbc9e797102e959"
+
+START_TEST(ip_canonical)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "192.0.2.1", "192.0.2.1" },
+		{ "2001:DB8:0:0:0:0:0:1", "2001:db8::1" },
+		{ "2001:db8:0000:0000:1:0:0:1", "2001:db8::1:0:0:1" },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.1" },
+		{ "::", "::" },
+	};
+	static const char *bad[] = { "192.0.2.300", "192.0.2", "1.2.3.4.5", "example.com", "", "::g", "1.2.3.4/24", " 1.2.3.4" };
+	char out[NORM_IP_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(norm_ip(cases[i].in, out), 0);
+		ck_assert_msg(!strcmp(out, cases[i].want), "%s: got %s, want %s", cases[i].in, out, cases[i].want);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(norm_ip(bad[i], out) < 0, "'%s' accepted as an address", bad[i]);
+}
+END_TEST
+
+START_TEST(unsigned_numbers)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(norm_uint("0", 1, 100, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(norm_uint("100", 3, 100, &v), 0);
+	ck_assert_uint_eq(v, 100);
+	ck_assert_int_eq(norm_uint("101", 3, 100, &v), -1);
+	ck_assert_int_eq(norm_uint("9007199254740991", 16, NORM_COUNT_MAX, &v), 0);
+	ck_assert_uint_eq(v, NORM_COUNT_MAX);
+	ck_assert_int_eq(norm_uint("9007199254740992", 16, NORM_COUNT_MAX, &v), -1);
+	ck_assert_int_eq(norm_uint("18446744073709551616", 20, UINT64_MAX, &v), -1);
+	ck_assert_int_eq(norm_uint("-1", 2, 100, &v), -1);
+	ck_assert_int_eq(norm_uint("+1", 2, 100, &v), -1);
+	ck_assert_int_eq(norm_uint("1.5", 3, 100, &v), -1);
+	ck_assert_int_eq(norm_uint("", 0, 100, &v), -1);
+}
+END_TEST
+
+START_TEST(trim_and_lower)
+{
+	char s[] = " \t\r\nMiXeD Case\t \n";
+	size_t len = strlen(s);
+	char *t = norm_trim(s, &len);
+
+	ck_assert_str_eq(t, "MiXeD Case");
+	ck_assert_uint_eq(len, 10);
+	norm_lower(t, len);
+	ck_assert_str_eq(t, "mixed case");
+}
+END_TEST
+
+START_TEST(iso8601)
+{
+	char out[ISO8601_LEN + 1];
+
+	ck_assert_int_eq(record_iso8601(0, out), 0);
+	ck_assert_str_eq(out, "1970-01-01T00:00:00Z");
+	ck_assert_int_eq(record_iso8601(1704067200, out), 0);
+	ck_assert_str_eq(out, "2024-01-01T00:00:00Z");
+	ck_assert_int_eq(record_iso8601(NORM_TIME_MAX, out), 0);
+	ck_assert_str_eq(out, "9999-12-31T23:59:59Z");
+	ck_assert_int_eq(record_iso8601(-1, out), -1);
+}
+END_TEST
+
+START_TEST(rid_identity)
+{
+	struct dmarc_report a = { 0 }, b;
+	char r1[RID_HEX_LEN + 1], r2[RID_HEX_LEN + 1];
+
+	a.org_name = "google.com";
+	a.report_id = "123";
+	a.domain = "example.com";
+	a.has_begin = a.has_end = true;
+	a.begin = 1704067200;
+	a.end = 1704153599;
+	record_rid(&a, r1);
+	ck_assert_uint_eq(strlen(r1), RID_HEX_LEN);
+	/* Only the identity fields count. */
+	b = a;
+	b.p = "reject";
+	b.nrecords = 7;
+	record_rid(&b, r2);
+	ck_assert_str_eq(r1, r2);
+	/* Each identity field does; and moving text between fields changes it. */
+	b = a; b.report_id = "124"; record_rid(&b, r2); ck_assert_str_ne(r1, r2);
+	b = a; b.end++; record_rid(&b, r2); ck_assert_str_ne(r1, r2);
+	b = a; b.has_begin = false; record_rid(&b, r2); ck_assert_str_ne(r1, r2);
+	b = a; b.org_name = "google.com1"; b.report_id = "23"; record_rid(&b, r2); ck_assert_str_ne(r1, r2);
+	/* A fixed value: the rid is a contract with consumers and must not drift. */
+	ck_assert_str_eq(r1, RID_GOOGLE_EXAMPLE);
+}
+END_TEST
+
+UNIT_SUITE("normalize", ip_canonical, unsigned_numbers, trim_and_lower, iso8601, rid_identity)
