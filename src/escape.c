@@ -42,7 +42,7 @@ static const char hexdigits[] = "0123456789abcdef";
 
 /* The escaped form of one character for syslog, into esc; returns its length. */
 static size_t
-syslog_char(const unsigned char *p, size_t n, int list_item, char esc[16], size_t *consumed)
+syslog_char(const unsigned char *p, size_t n, char esc[16], size_t *consumed)
 {
 	unsigned c = p[0];
 	size_t len = utf8_seq_len(p, n), i, o = 0;
@@ -68,23 +68,19 @@ syslog_char(const unsigned char *p, size_t n, int list_item, char esc[16], size_
 		esc[1] = (char)c;
 		return 2;
 	}
-	if (c == ',' && list_item) {
-		memcpy(esc, "\\x2c", 4);
-		return 4;
-	}
 	memcpy(esc, p, len);
 	return len;
 }
 
 int
-esc_syslog(struct buf *out, const char *s, size_t len, size_t cap, int list_item)
+esc_syslog(struct buf *out, const char *s, size_t len, size_t cap)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t written = 0;
 	char esc[16];
 
 	while (p < end) {
-		size_t consumed, n = syslog_char(p, (size_t)(end - p), list_item, esc, &consumed);
+		size_t consumed, n = syslog_char(p, (size_t)(end - p), esc, &consumed);
 
 		if (cap && written + n > cap)
 			return buf_append(out, "...", 3);
@@ -109,7 +105,7 @@ esc_log(char *dst, size_t size, const char *s)
 		return dst;
 	}
 	while (left > 0) {
-		size_t consumed, n = syslog_char(p, left, 0, esc, &consumed);
+		size_t consumed, n = syslog_char(p, left, esc, &consumed);
 
 		if (o + n > size - 4) {
 			memcpy(dst + o, "...", 3);

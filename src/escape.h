@@ -18,10 +18,9 @@
  * below 0x20, DEL, C1 controls and bytes that are not valid UTF-8 become
  * \xHH.  The result contains no byte below 0x20 and no DEL.  When the
  * escaped text would pass cap bytes it is cut at a character boundary and
- * "..." is appended.  list_item also escapes ',' (as \x2c) so that values
- * joined with commas stay aligned.
+ * "..." is appended.
  */
-int esc_syslog(struct buf *out, const char *s, size_t len, size_t cap, int list_item);
+int esc_syslog(struct buf *out, const char *s, size_t len, size_t cap);
 
 /*
  * The same escaping into a fixed buffer for log messages: NULL gives "",

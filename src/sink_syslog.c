@@ -30,7 +30,7 @@ add_pair(void *arg, const char *key, const char *value, size_t len, bool number)
 		return -1;
 	if (number)
 		return buf_append(line, value, len);
-	if (buf_putc(line, '"') < 0 || esc_syslog(line, value, len, SYSLOG_VALUE_MAX, 0) < 0)
+	if (buf_putc(line, '"') < 0 || esc_syslog(line, value, len, SYSLOG_VALUE_MAX) < 0)
 		return -1;
 	return buf_putc(line, '"');
 }

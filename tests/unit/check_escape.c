@@ -9,11 +9,11 @@
 #include "unit.h"
 
 static char *
-syslog_esc(const char *s, size_t len, size_t cap, int list)
+syslog_esc(const char *s, size_t len, size_t cap)
 {
 	struct buf b = BUF_INIT(0);
 
-	ck_assert_int_eq(esc_syslog(&b, s, len, cap, list), 0);
+	ck_assert_int_eq(esc_syslog(&b, s, len, cap), 0);
 	return b.data ? b.data : strdup("");
 }
 
@@ -44,7 +44,7 @@ START_TEST(syslog_specials)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *got = syslog_esc(cases[i].in, strlen(cases[i].in), 0, 0);
+		char *got = syslog_esc(cases[i].in, strlen(cases[i].in), 0);
 		ck_assert_msg(!strcmp(got, cases[i].want), "case %zu: got '%s', want '%s'", i, got, cases[i].want);
 		free(got);
 	}
@@ -61,7 +61,7 @@ START_TEST(syslog_no_raw_control_bytes_any_byte)
 		const unsigned char *p;
 
 		in[1] = (char)c;
-		got = syslog_esc(in, 3, 0, 0);
+		got = syslog_esc(in, 3, 0);
 		for (p = (const unsigned char *)got; *p; p++)
 			ck_assert_msg(*p >= 0x20 && *p != 0x7f && *p < 0x80, "byte 0x%02x leaked raw for input 0x%02x", *p, c);
 		free(got);
@@ -80,7 +80,7 @@ START_TEST(syslog_round_trip)
 	size_t i;
 
 	for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-		char *esc = syslog_esc(inputs[i], strlen(inputs[i]), 0, 0);
+		char *esc = syslog_esc(inputs[i], strlen(inputs[i]), 0);
 		struct buf back = BUF_INIT(0);
 
 		ck_assert_int_eq(unesc_syslog(&back, esc, strlen(esc)), 0);
@@ -98,23 +98,11 @@ START_TEST(syslog_cap_cuts_at_character)
 	char *got;
 
 	memset(in, '\n', sizeof in);	/* each escapes to two bytes */
-	got = syslog_esc(in, sizeof in, 11, 0);
+	got = syslog_esc(in, sizeof in, 11);
 	ck_assert_str_eq(got, "\\n\\n\\n\\n\\n...");
 	free(got);
-	got = syslog_esc("short", 5, 256, 0);
+	got = syslog_esc("short", 5, 256);
 	ck_assert_str_eq(got, "short");
-	free(got);
-}
-END_TEST
-
-START_TEST(syslog_list_items_escape_commas)
-{
-	char *got = syslog_esc("a,b", 3, 0, 1);
-
-	ck_assert_str_eq(got, "a\\x2cb");
-	free(got);
-	got = syslog_esc("a,b", 3, 0, 0);
-	ck_assert_str_eq(got, "a,b");
 	free(got);
 }
 END_TEST
@@ -163,5 +151,5 @@ START_TEST(utf8_lengths)
 END_TEST
 
 UNIT_SUITE("escape", syslog_specials, syslog_no_raw_control_bytes_any_byte, syslog_round_trip,
-	   syslog_cap_cuts_at_character, syslog_list_items_escape_commas, esc_log_fixed_buffer,
+	   syslog_cap_cuts_at_character, esc_log_fixed_buffer,
 	   json_specials, utf8_lengths)
