@@ -50,6 +50,18 @@ static const struct conf_key conf_keys[] = {
 	{ "max_records", CT_UINT, OFF(max_records), 1, 100000000, "500000", "records per report" },
 	{ "max_field_length", CT_UINT, OFF(max_field_length), 16, 1048576, "2048", "bytes of text in one XML field" },
 	{ "max_auth_results", CT_UINT, OFF(max_auth_results), 1, 100000, "64", "dkim, spf or reason entries per record" },
+	{ "redis_socket", CT_STRING, OFF(redis_socket), 0, 0, "", "Redis Unix socket path (empty: none)" },
+	{ "redis_host", CT_STRING, OFF(redis_host), 0, 0, "", "Redis host (empty: none)" },
+	{ "redis_port", CT_UINT, OFF(redis_port), 1, 65535, "6379", "Redis TCP port" },
+	{ "redis_username", CT_STRING, OFF(redis_username), 0, 0, "", "Redis ACL user (empty: default user)" },
+	{ "redis_password", CT_STRING, OFF(redis_password), 0, 0, "", "Redis password (empty: no AUTH)" },
+	{ "redis_db", CT_UINT, OFF(redis_db), 0, 65535, "0", "Redis database number" },
+	{ "redis_connect_timeout_ms", CT_UINT, OFF(redis_connect_timeout_ms), 1, 600000, "2000", "connect timeout" },
+	{ "redis_timeout_ms", CT_UINT, OFF(redis_timeout_ms), 1, 3600000, "10000", "timeout of each Redis command" },
+	{ "key_prefix", CT_STRING, OFF(key_prefix), 0, 0, "dmarc", "Redis keys are {key_prefix}:..." },
+	{ "stream_maxlen", CT_UINT, OFF(stream_maxlen), 0, 4000000000u, "0", "trim the stream to about this many entries (0: never)" },
+	{ "dedup_ttl_days", CT_UINT, OFF(dedup_ttl_days), 0, 36500, "30", "days a stored report is remembered (0: forever)" },
+	{ "redis_chunk_records", CT_UINT, OFF(redis_chunk_records), 1, 100000, "500", "records written by one Redis script call" },
 };
 #undef OFF
 
@@ -231,12 +243,50 @@ out:
 	return rc;
 }
 
+int
+conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
+{
+	const char *p;
+
+	if (c->redis_socket && c->redis_host) {
+		snprintf(errbuf, errlen, "%s: set redis_socket or redis_host, not both", path);
+		return -1;
+	}
+	if (!c->key_prefix) {
+		snprintf(errbuf, errlen, "%s: key_prefix must not be empty", path);
+		return -1;
+	}
+	for (p = c->key_prefix; *p; p++) {
+		/* The prefix is a Redis Cluster hash tag: braces and spaces would break it. */
+		if (*p == '{' || *p == '}' || (unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			snprintf(errbuf, errlen, "%s: key_prefix may not contain braces, spaces or control characters", path);
+			return -1;
+		}
+	}
+	if (c->redis_username && !c->redis_password) {
+		snprintf(errbuf, errlen, "%s: redis_username needs redis_password", path);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+conf_has_redis(const struct conf *c)
+{
+	return c->redis_socket || c->redis_host;
+}
+
 void
 conf_free(struct conf *c)
 {
-	free(c->syslog_ident);
-	free(c->quarantine_dir);
-	c->syslog_ident = c->quarantine_dir = NULL;
+	char **owned[] = { &c->syslog_ident, &c->quarantine_dir, &c->redis_socket, &c->redis_host,
+			   &c->redis_username, &c->redis_password, &c->key_prefix };
+	size_t i;
+
+	for (i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+		free(*owned[i]);
+		*owned[i] = NULL;
+	}
 }
 
 void

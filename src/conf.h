@@ -29,6 +29,20 @@ struct conf {
 	unsigned max_records;		/* <record>s in one report */
 	unsigned max_field_length;	/* bytes of text in one XML field */
 	unsigned max_auth_results;	/* dkim/spf/reason entries in one record */
+
+	/* Redis; no redis_socket and no redis_host means no Redis. */
+	char *redis_socket;		/* owned */
+	char *redis_host;		/* owned */
+	unsigned redis_port;
+	char *redis_username;		/* owned; NULL = default user */
+	char *redis_password;		/* owned; NULL = no AUTH */
+	unsigned redis_db;
+	unsigned redis_connect_timeout_ms;
+	unsigned redis_timeout_ms;	/* every command; a silent server must not hang us */
+	char *key_prefix;		/* owned; keys are "{prefix}:..." */
+	unsigned stream_maxlen;		/* approximate trimming; 0 = none */
+	unsigned dedup_ttl_days;	/* lifetime of a report's marker; 0 = forever */
+	unsigned redis_chunk_records;	/* records written by one script call */
 };
 
 /* Fill *c with the built-in defaults. */
@@ -41,6 +55,12 @@ void conf_defaults(struct conf *c);
  */
 int conf_load(struct conf *c, const char *path, bool missing_ok,
 	      char *errbuf, size_t errlen);
+
+/* Checks that involve several keys; 0, or -1 with a message in errbuf. */
+int conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen);
+
+/* True when records are to be stored in Redis. */
+bool conf_has_redis(const struct conf *c);
 
 /* Free what *c owns. */
 void conf_free(struct conf *c);

@@ -29,6 +29,7 @@
 #include "message.h"
 #include "quarantine.h"
 #include "sink.h"
+#include "store.h"
 #include "xmlreport.h"
 
 #define EXIT_HANDLED 0
@@ -132,10 +133,10 @@ log_summary(const char *input, const struct message_result *r)
 	char line[1200];
 
 	snprintf(line, sizeof line,
-		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu refused=%u input=\"%s\""
+		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu duplicates=%u refused=%u input=\"%s\""
 		 " message_id=\"%s\" from=\"%s\"",
 		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
-		 r->reports, (unsigned long long)r->records, r->refused, esc_log(in, sizeof in, input),
+		 r->reports, (unsigned long long)r->records, r->duplicates, r->refused, esc_log(in, sizeof in, input),
 		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
 	log_line(pri, line);
 }
@@ -198,6 +199,7 @@ main(int argc, char **argv)
 	struct sink *sinks[2];
 	size_t nsinks = 0, i;
 	struct pipeline pl = { 0 };
+	struct store *store = NULL;
 	char errbuf[512], why[DP_REASON_MAX + 64] = "";
 	int ndjson_fd = -1, rc = EXIT_HANDLED;
 	bool from_stdin;
@@ -210,6 +212,11 @@ main(int argc, char **argv)
 	}
 	from_stdin = optind >= argc;
 	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0) {
+		if (from_stdin)
+			input_drain(STDIN_FILENO);
+		return tempfail("config: %s", errbuf);
+	}
+	if (conf_check(&conf, o.conf_path, errbuf, sizeof errbuf) < 0) {
 		if (from_stdin)
 			input_drain(STDIN_FILENO);
 		return tempfail("config: %s", errbuf);
@@ -232,7 +239,10 @@ main(int argc, char **argv)
 	}
 	if (conf.syslog && !o.dry_run && !o.no_syslog && !(sinks[nsinks++] = sink_syslog_new()))
 		goto oom;
-	if (pipeline_init(&pl, &conf, sinks, nsinks) < 0)
+	/* Connecting waits for the first report: a message without one costs no round trip. */
+	if (conf_has_redis(&conf) && !o.dry_run && !(store = store_new(&conf)))
+		goto oom;
+	if (pipeline_init(&pl, &conf, store, sinks, nsinks) < 0)
 		goto oom;
 
 	if (from_stdin) {
@@ -264,6 +274,7 @@ oom:
 	rc = tempfail("out of memory");
 out:
 	pipeline_free(&pl);
+	store_free(store);
 	for (i = 0; i < nsinks; i++)
 		sink_free(sinks[i]);
 	if (ndjson_fd > STDOUT_FILENO)

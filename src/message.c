@@ -58,17 +58,32 @@ on_problem(void *arg, const char *label, enum unpack_problem kind, const char *r
 	note_reason(m->res, RANK_BROKEN, reason);
 }
 
-struct emit {
-	struct sink *sink;
-	struct dp_error *err;
+/* Records of one report on their way to the sinks. */
+struct announce {
+	struct msgctx *m;
+	const struct dmarc_report *view;
+	struct report_cursor cursor;
 };
 
+/* Records from..from+count-1 are stored (or there is no store): give them to every sink. */
 static enum dp_status
-emit_record(void *arg, const struct dmarc_report *rep, const struct dmarc_record *rec)
+announce_records(void *arg, size_t from, size_t count)
 {
-	struct emit *e = arg;
+	struct announce *a = arg;
+	struct pipeline *pl = a->m->pl;
+	struct dmarc_record rec;
+	size_t i;
 
-	return e->sink->ops->record(e->sink, rep, rec, e->err);
+	report_seek(pl->rep, &a->cursor, from);
+	while (count-- > 0 && report_next(pl->rep, &a->cursor, &rec))
+		for (i = 0; i < pl->nsinks; i++)
+			if (pl->sinks[i]->ops->record(pl->sinks[i], a->view, &rec, &a->m->err) != DP_OK)
+				return DP_TEMPFAIL;
+	for (i = 0; i < pl->nsinks; i++)
+		if (pl->sinks[i]->ops->report_end &&
+		    pl->sinks[i]->ops->report_end(pl->sinks[i], a->view, &a->m->err) != DP_OK)
+			return DP_TEMPFAIL;
+	return DP_OK;
 }
 
 static enum dp_status
@@ -76,23 +91,26 @@ emit_report(struct msgctx *m, const char *label)
 {
 	struct pipeline *pl = m->pl;
 	struct dmarc_report view;
+	struct announce a = { m, &view, { 0, 0 } };
+	struct store_result sr = { 0 };
 	char org[LOGVAL], id[LOGVAL], where[LOGVAL];
-	size_t i;
 
 	report_view(pl->rep, &view);
-	for (i = 0; i < pl->nsinks; i++) {
-		struct emit e = { pl->sinks[i], &m->err };
-
-		if (report_each_record(pl->rep, &view, emit_record, &e) != DP_OK)
+	if (pl->store) {
+		if (store_report(pl->store, pl->rep, &view, announce_records, &a, &sr, &m->err) != DP_OK)
 			return DP_TEMPFAIL;
-		if (e.sink->ops->report_end && e.sink->ops->report_end(e.sink, &view, &m->err) != DP_OK)
+	} else {
+		if (announce_records(&a, 0, view.nrecords) != DP_OK)
 			return DP_TEMPFAIL;
+		sr.written = view.nrecords;
 	}
 	m->res->reports++;
-	m->res->records += view.nrecords;
-	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu where=\"%s\"",
+	m->res->records += sr.written;
+	if (sr.duplicate)
+		m->res->duplicates++;
+	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu new=%zu%s where=\"%s\"",
 		 view.rid, esc_log(org, sizeof org, view.org_name), esc_log(id, sizeof id, view.report_id),
-		 view.nrecords, esc_log(where, sizeof where, label));
+		 view.nrecords, sr.written, sr.duplicate ? " duplicate=yes" : "", esc_log(where, sizeof where, label));
 	return DP_OK;
 }
 
@@ -154,9 +172,11 @@ on_part(void *arg, const uint8_t *data, size_t len, const char *label)
 }
 
 int
-pipeline_init(struct pipeline *pl, const struct conf *conf, struct sink **sinks, size_t nsinks)
+pipeline_init(struct pipeline *pl, const struct conf *conf, struct store *store,
+	      struct sink **sinks, size_t nsinks)
 {
 	pl->conf = conf;
+	pl->store = store;
 	pl->sinks = sinks;
 	pl->nsinks = nsinks;
 	pl->rep = report_new(conf->max_auth_results);
@@ -200,7 +220,7 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		res->status = MSG_TEMPFAIL;
 		snprintf(res->reason, sizeof res->reason, "%s", m.err.reason);
 	} else if (res->reports > 0) {
-		res->status = MSG_OK;
+		res->status = res->duplicates == res->reports ? MSG_DUPLICATE : MSG_OK;
 		if (!res->refused)
 			res->reason[0] = '\0';
 	} else {
@@ -215,6 +235,7 @@ message_status_name(enum message_status s)
 {
 	switch (s) {
 	case MSG_OK: return "ok";
+	case MSG_DUPLICATE: return "duplicate";
 	case MSG_REJECTED: return "rejected";
 	default: return "tempfail";
 	}

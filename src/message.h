@@ -18,17 +18,20 @@
 #include "report.h"
 #include "sink.h"
 #include "status.h"
+#include "store.h"
 
-/* What lives across messages: settings, sinks and the staging report. */
+/* What lives across messages: settings, store, sinks and the staging report. */
 struct pipeline {
 	const struct conf *conf;
 	struct report *rep;	/* owned */
+	struct store *store;	/* not owned; NULL: records go straight to the sinks */
 	struct sink **sinks;	/* not owned */
 	size_t nsinks;
 };
 
 enum message_status {
-	MSG_OK,		/* at least one report emitted */
+	MSG_OK,		/* at least one report's records stored or emitted */
+	MSG_DUPLICATE,	/* every report in it was stored before */
 	MSG_REJECTED,	/* nothing usable; permanent */
 	MSG_TEMPFAIL,	/* retry later */
 };
@@ -37,15 +40,17 @@ struct message_result {
 	enum message_status status;
 	char reason[DP_REASON_MAX];	/* why rejected/tempfail, or the first refused report */
 	int reason_rank;		/* how telling reason is; a better one replaces it */
-	unsigned reports;		/* reports emitted */
+	unsigned reports;		/* valid reports found */
+	unsigned duplicates;		/* of those, stored before: nothing added */
 	unsigned refused;		/* reports and archives refused as broken */
-	uint64_t records;		/* records emitted */
+	uint64_t records;		/* records newly stored (or emitted, without a store) */
 	bool is_mail;
 	struct mime_info mime;
 };
 
 /* 0, or -1 on ENOMEM. */
-int pipeline_init(struct pipeline *pl, const struct conf *conf, struct sink **sinks, size_t nsinks);
+int pipeline_init(struct pipeline *pl, const struct conf *conf, struct store *store,
+		  struct sink **sinks, size_t nsinks);
 void pipeline_free(struct pipeline *pl);
 
 /* Process msg[0..len) (which may be lent to GMime but is not changed). */

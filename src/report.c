@@ -216,55 +216,90 @@ report_view(const struct report *r, struct dmarc_report *out)
 	record_rid(out, out->rid);
 }
 
+/* Words taken by the record starting at w. */
+static size_t
+record_words(const uint32_t *w)
+{
+	const uint32_t *n = w + RC_COUNT_ + 3;
+
+	return HDR_WORDS + (size_t)n[RL_REASON] * list_width[RL_REASON] +
+	       (size_t)n[RL_DKIM] * list_width[RL_DKIM] + (size_t)n[RL_SPF] * list_width[RL_SPF];
+}
+
+void
+report_seek(const struct report *r, struct report_cursor *c, size_t ord)
+{
+	const uint32_t *w = (const uint32_t *)r->packed.data;
+
+	if (ord < c->ord) {
+		c->ord = 0;
+		c->word = 0;
+	}
+	while (c->ord < ord && c->ord < r->nrecords) {
+		c->word += record_words(w + c->word);
+		c->ord++;
+	}
+}
+
+bool
+report_next(const struct report *r, struct report_cursor *c, struct dmarc_record *rec)
+{
+	const uint32_t *w, *n;
+	const struct strtab *t = &r->strings;
+	unsigned k, l;
+
+	if (c->ord >= r->nrecords)
+		return false;
+	w = (const uint32_t *)r->packed.data + c->word;
+	n = w + RC_COUNT_ + 3;
+	memset(rec, 0, sizeof *rec);
+	rec->ord = c->ord;
+	rec->source_ip = strtab_get(t, w[RC_SOURCE_IP]);
+	rec->disposition = strtab_get(t, w[RC_DISPOSITION]);
+	rec->policy_dkim = strtab_get(t, w[RC_POLICY_DKIM]);
+	rec->policy_spf = strtab_get(t, w[RC_POLICY_SPF]);
+	rec->header_from = strtab_get(t, w[RC_HEADER_FROM]);
+	rec->envelope_from = strtab_get(t, w[RC_ENVELOPE_FROM]);
+	rec->envelope_to = strtab_get(t, w[RC_ENVELOPE_TO]);
+	rec->count = (uint64_t)w[RC_COUNT_] | (uint64_t)w[RC_COUNT_ + 1] << 32;
+	rec->has_count = w[RC_COUNT_ + 2] != 0;
+	rec->nreasons = n[RL_REASON];
+	rec->ndkim = n[RL_DKIM];
+	rec->nspf = n[RL_SPF];
+	c->word += record_words(w);
+	c->ord++;
+
+	w += HDR_WORDS;
+	for (k = 0; k < n[RL_REASON]; k++, w += 2) {
+		r->reasons[k].type = strtab_get(t, w[REASON_TYPE]);
+		r->reasons[k].comment = strtab_get(t, w[REASON_COMMENT]);
+	}
+	for (l = RL_DKIM; l <= RL_SPF; l++) {
+		struct dmarc_auth *a = l == RL_DKIM ? r->dkim : r->spf;
+
+		for (k = 0; k < n[l]; k++, w += 4) {
+			a[k].domain = strtab_get(t, w[AUTH_DOMAIN]);
+			a[k].selector = strtab_get(t, w[AUTH_SELECTOR]);
+			a[k].result = strtab_get(t, w[AUTH_RESULT]);
+			a[k].human_result = strtab_get(t, w[AUTH_HUMAN_RESULT]);
+		}
+	}
+	rec->reasons = r->reasons;
+	rec->dkim = r->dkim;
+	rec->spf = r->spf;
+	return true;
+}
+
 enum dp_status
 report_each_record(const struct report *r, const struct dmarc_report *view,
 		   report_record_fn fn, void *arg)
 {
-	const uint32_t *w = (const uint32_t *)r->packed.data;
-	const struct strtab *t = &r->strings;
+	struct report_cursor c = { 0, 0 };
 	struct dmarc_record rec;
-	size_t ord;
+	enum dp_status rc;
 
-	for (ord = 0; ord < r->nrecords; ord++) {
-		unsigned n[RL_COUNT_], l, k;
-		enum dp_status rc;
-
-		memset(&rec, 0, sizeof rec);
-		rec.ord = ord;
-		rec.source_ip = strtab_get(t, w[RC_SOURCE_IP]);
-		rec.disposition = strtab_get(t, w[RC_DISPOSITION]);
-		rec.policy_dkim = strtab_get(t, w[RC_POLICY_DKIM]);
-		rec.policy_spf = strtab_get(t, w[RC_POLICY_SPF]);
-		rec.header_from = strtab_get(t, w[RC_HEADER_FROM]);
-		rec.envelope_from = strtab_get(t, w[RC_ENVELOPE_FROM]);
-		rec.envelope_to = strtab_get(t, w[RC_ENVELOPE_TO]);
-		rec.count = (uint64_t)w[RC_COUNT_] | (uint64_t)w[RC_COUNT_ + 1] << 32;
-		rec.has_count = w[RC_COUNT_ + 2] != 0;
-		for (l = 0; l < RL_COUNT_; l++)
-			n[l] = w[RC_COUNT_ + 3 + l];
-		w += HDR_WORDS;
-		for (k = 0; k < n[RL_REASON]; k++, w += 2) {
-			r->reasons[k].type = strtab_get(t, w[REASON_TYPE]);
-			r->reasons[k].comment = strtab_get(t, w[REASON_COMMENT]);
-		}
-		for (l = RL_DKIM; l <= RL_SPF; l++) {
-			struct dmarc_auth *a = l == RL_DKIM ? r->dkim : r->spf;
-
-			for (k = 0; k < n[l]; k++, w += 4) {
-				a[k].domain = strtab_get(t, w[AUTH_DOMAIN]);
-				a[k].selector = strtab_get(t, w[AUTH_SELECTOR]);
-				a[k].result = strtab_get(t, w[AUTH_RESULT]);
-				a[k].human_result = strtab_get(t, w[AUTH_HUMAN_RESULT]);
-			}
-		}
-		rec.nreasons = n[RL_REASON];
-		rec.ndkim = n[RL_DKIM];
-		rec.nspf = n[RL_SPF];
-		rec.reasons = r->reasons;
-		rec.dkim = r->dkim;
-		rec.spf = r->spf;
+	while (report_next(r, &c, &rec))
 		if ((rc = fn(arg, view, &rec)) != DP_OK)
 			return rc;
-	}
 	return DP_OK;
 }

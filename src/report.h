@@ -73,6 +73,25 @@ enum dp_status report_validate(const struct report *r, struct dp_error *err);
 void report_view(const struct report *r, struct dmarc_report *out);
 
 /*
+ * Reading records back: a cursor names a record by its index.  Records
+ * are packed with variable length, so moving forward is cheap and moving
+ * back rescans from the start.
+ */
+struct report_cursor {
+	size_t ord;	/* index of the next record */
+	size_t word;	/* its offset in the packed records */
+};
+
+/* Position c at record ord (at the end if ord >= the number of records). */
+void report_seek(const struct report *r, struct report_cursor *c, size_t ord);
+
+/*
+ * Decode the record at c into *rec and move c past it; false at the end.
+ * rec's pointers are valid until the next call or until r changes.
+ */
+bool report_next(const struct report *r, struct report_cursor *c, struct dmarc_record *rec);
+
+/*
  * Call fn for each record in order, stopping at the first non-DP_OK
  * status, which is returned.  The views are valid only during the call.
  */

@@ -1,0 +1,38 @@
+/*
+ * redis.h - one hiredis connection, made when first needed.
+ *
+ * Every command runs under redis_timeout_ms.  After any I/O error or
+ * timeout the outcome of the command is unknown: the connection is
+ * dropped and the caller must tempfail, so that the MTA redelivers and the
+ * idempotent writes finish the job.
+ */
+#ifndef DP_REDIS_H
+#define DP_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "status.h"
+
+struct redis;
+
+/* A handle for the server c names (c must outlive it); no connection yet.  NULL on ENOMEM. */
+struct redis *redis_new(const struct conf *c);
+void redis_free(struct redis *r);
+
+/*
+ * Send one command (binary-safe arguments) and return its reply, which the
+ * caller frees with freeReplyObject().  On a connection problem returns
+ * NULL with a tempfail in err.  Error replies are returned as replies.
+ */
+redisReply *redis_command(struct redis *r, int argc, const char **argv, const size_t *lens,
+			  struct dp_error *err);
+
+/* Turn an error reply into a tempfail naming what failed; returns DP_TEMPFAIL. */
+enum dp_status redis_reply_fail(const redisReply *reply, const char *what, struct dp_error *err);
+
+/* Drop the connection (the next command reconnects). */
+void redis_disconnect(struct redis *r);
+
+#endif

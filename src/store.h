@@ -1,0 +1,50 @@
+/*
+ * store.h - keeping each report exactly once, in a Redis stream.
+ *
+ * A report is written in chunks, each by one Lua script that adds the
+ * chunk's records to the stream and moves the report's marker forward in
+ * the same atomic step.  The marker says how many records are in the
+ * stream already, so the same report delivered again (in sequence, in
+ * parallel, or after a crash part-way) adds only what is missing.
+ * Keys (all with the Redis Cluster hash tag {key_prefix}):
+ *   {P}:records       the stream, one entry per record (flatten.h fields)
+ *   {P}:report:<rid>  the report's marker: a hash of next, total, done
+ */
+#ifndef DP_STORE_H
+#define DP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "record.h"
+#include "report.h"
+#include "status.h"
+
+struct store;
+
+/* Records from..from+count-1 are now in the stream: tell the other outputs. */
+typedef enum dp_status (*store_announce_fn)(void *arg, size_t from, size_t count);
+
+struct store_result {
+	size_t written;		/* records this call added to the stream */
+	bool duplicate;		/* the report was complete already: nothing added */
+	bool conflict;		/* the same rid was stored with another record count */
+};
+
+/* A store for the Redis server c names (c must outlive it); NULL on ENOMEM. */
+struct store *store_new(const struct conf *c);
+void store_free(struct store *s);
+
+/*
+ * Store every record of rep (view is its report_view()).  announce is
+ * called after each chunk that added records.  DP_OK when the report is
+ * complete in the stream (by this call or an earlier one); DP_TEMPFAIL
+ * otherwise (connection, timeout, OOM, READONLY, auth): then some chunks
+ * may be stored and a redelivery completes the report.
+ */
+enum dp_status store_report(struct store *s, const struct report *rep, const struct dmarc_report *view,
+			    store_announce_fn announce, void *arg, struct store_result *res,
+			    struct dp_error *err);
+
+#endif

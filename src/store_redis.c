@@ -1,0 +1,323 @@
+/*
+ * store_redis.c - exactly-once writes of report records; see store.h.
+ *
+ * Why it is exactly once: the chunk script checks the marker, appends
+ * only the records at or after marker.next, and advances the marker, all
+ * inside one script, which Redis runs atomically.  Redis does not roll
+ * back a script that fails half-way, so the script checks its whole
+ * argument list before its first write, and the "#!lua" shebang makes
+ * Redis refuse it up front when over maxmemory.  A chunk whose start lies
+ * beyond marker.next (the marker expired, or another writer is behind us)
+ * writes nothing and the caller resumes from marker.next.
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "flatten.h"
+#include "log.h"
+#include "redis.h"
+#include "store.h"
+
+static const char chunk_script[] =
+	"#!lua\n"
+	"-- dmarc-pipe: add one chunk of a report's records to the stream, exactly once.\n"
+	"-- KEYS[1] stream, KEYS[2] the report's marker (hash: next, total, done).\n"
+	"-- ARGV[1] rid, [2] ord of the chunk's first record, [3] records in the report,\n"
+	"-- [4] stream MAXLEN (0: no trimming), [5] marker TTL in seconds (0: none),\n"
+	"-- [6] records in the chunk, then per record: the number N of field and value\n"
+	"-- strings, and those N strings.\n"
+	"-- Returns {state, next, first ord written, records written, total}; state is\n"
+	"-- 'ok', 'dup' (complete already) or 'conflict' (same rid, other total).\n"
+	"local stream, marker = KEYS[1], KEYS[2]\n"
+	"local start, total = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+	"local maxlen, ttl, nrec = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"if not (start and total and maxlen and ttl and nrec) then\n"
+	"  return redis.error_reply('ERR dmarc-pipe: bad chunk header')\n"
+	"end\n"
+	"-- Check everything before the first write: Redis does not roll back.\n"
+	"local at, pos = {}, 7\n"
+	"for i = 1, nrec do\n"
+	"  local n = tonumber(ARGV[pos])\n"
+	"  if not n or n < 2 or n % 2 ~= 0 or pos + n > #ARGV then\n"
+	"    return redis.error_reply('ERR dmarc-pipe: bad chunk record ' .. i)\n"
+	"  end\n"
+	"  at[i] = pos\n"
+	"  pos = pos + 1 + n\n"
+	"end\n"
+	"if pos ~= #ARGV + 1 then return redis.error_reply('ERR dmarc-pipe: bad chunk length') end\n"
+	"local st = redis.call('HMGET', marker, 'next', 'total', 'done')\n"
+	"local nxt = tonumber(st[1]) or 0\n"
+	"local had = tonumber(st[2])\n"
+	"if had and had ~= total then return {'conflict', nxt, 0, 0, had} end\n"
+	"if st[3] == '1' then return {'dup', nxt, 0, 0, total} end\n"
+	"if start > nxt then return {'ok', nxt, nxt, 0, total} end\n"
+	"local first, wrote = nxt, 0\n"
+	"for i = 1, nrec do\n"
+	"  if start + i - 1 >= nxt then\n"
+	"    local p = at[i]\n"
+	"    local last = p + tonumber(ARGV[p])\n"
+	"    if maxlen > 0 then\n"
+	"      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, p + 1, last))\n"
+	"    else\n"
+	"      redis.call('XADD', stream, '*', unpack(ARGV, p + 1, last))\n"
+	"    end\n"
+	"    wrote = wrote + 1\n"
+	"  end\n"
+	"end\n"
+	"if start + nrec > nxt then nxt = start + nrec end\n"
+	"redis.call('HSET', marker, 'next', nxt, 'total', total, 'done', nxt >= total and 1 or 0)\n"
+	"if ttl > 0 then redis.call('EXPIRE', marker, ttl) else redis.call('PERSIST', marker) end\n"
+	"return {'ok', nxt, first, wrote, total}\n";
+
+/* Fixed arguments before the records: command, script, numkeys, 2 keys, 6 ARGV. */
+#define FIXED_ARGS 11
+
+struct store {
+	const struct conf *conf;	/* not owned */
+	struct redis *redis;		/* owned */
+	char sha[41];			/* SHA1 of chunk_script, for EVALSHA */
+	char *stream_key;		/* owned: "{P}:records" */
+
+	/* One chunk's arguments: the bytes in arena, each argument an (offset, length). */
+	struct buf arena;
+	struct buf scratch;		/* for record_flatten */
+	size_t *off, *len;		/* owned, cap entries */
+	size_t nargs, cap;
+};
+
+struct store *
+store_new(const struct conf *c)
+{
+	struct store *s = calloc(1, sizeof *s);
+	GChecksum *ck;
+
+	if (!s)
+		return NULL;
+	s->conf = c;
+	s->arena = (struct buf)BUF_INIT(0);
+	s->scratch = (struct buf)BUF_INIT(0);
+	if (!(s->redis = redis_new(c)) ||
+	    !(s->stream_key = g_strdup_printf("{%s}:records", c->key_prefix))) {
+		store_free(s);
+		return NULL;
+	}
+	ck = g_checksum_new(G_CHECKSUM_SHA1);
+	g_checksum_update(ck, (const guchar *)chunk_script, sizeof chunk_script - 1);
+	snprintf(s->sha, sizeof s->sha, "%s", g_checksum_get_string(ck));
+	g_checksum_free(ck);
+	return s;
+}
+
+void
+store_free(struct store *s)
+{
+	if (!s)
+		return;
+	redis_free(s->redis);
+	g_free(s->stream_key);
+	buf_free(&s->arena);
+	buf_free(&s->scratch);
+	free(s->off);
+	free(s->len);
+	free(s);
+}
+
+/* Append one argument; returns its index or -1 on ENOMEM. */
+static long
+add_arg(struct store *s, const char *p, size_t n)
+{
+	if (s->nargs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		size_t *off = realloc(s->off, cap * sizeof *off), *len;
+
+		if (!off)
+			return -1;
+		s->off = off;
+		if (!(len = realloc(s->len, cap * sizeof *len)))
+			return -1;
+		s->len = len;
+		s->cap = cap;
+	}
+	s->off[s->nargs] = s->arena.len;
+	s->len[s->nargs] = n;
+	if (buf_append(&s->arena, p, n) < 0)
+		return -1;
+	return (long)s->nargs++;
+}
+
+static long
+add_num(struct store *s, uint64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%" PRIu64, v);
+
+	return add_arg(s, num, (size_t)n);
+}
+
+static int
+add_field(void *arg, const char *key, const char *value, size_t len, bool number)
+{
+	struct store *s = arg;
+
+	(void)number;
+	return add_arg(s, key, strlen(key)) < 0 || add_arg(s, value, len) < 0 ? -1 : 0;
+}
+
+/* Arguments for the records from c on, at most chunk of them; c moves past them. */
+static int
+build_chunk(struct store *s, const struct report *rep, const struct dmarc_report *view,
+	    struct report_cursor *c, char *marker)
+{
+	const struct conf *conf = s->conf;
+	struct dmarc_record rec;
+	size_t start = c->ord, nrec = 0;
+	long nrec_arg;
+
+	buf_reset(&s->arena);
+	s->nargs = 0;
+	if (add_arg(s, "EVALSHA", 7) < 0 || add_arg(s, s->sha, 40) < 0 || add_arg(s, "2", 1) < 0 ||
+	    add_arg(s, s->stream_key, strlen(s->stream_key)) < 0 || add_arg(s, marker, strlen(marker)) < 0 ||
+	    add_arg(s, view->rid, RID_HEX_LEN) < 0 || add_num(s, start) < 0 || add_num(s, view->nrecords) < 0 ||
+	    add_num(s, conf->stream_maxlen) < 0 || add_num(s, (uint64_t)conf->dedup_ttl_days * 86400) < 0 ||
+	    (nrec_arg = add_num(s, 0)) < 0)
+		return -1;
+	while (nrec < conf->redis_chunk_records && report_next(rep, c, &rec)) {
+		long count_arg = add_num(s, 0);
+		size_t before = s->nargs;
+		char num[24];
+
+		if (count_arg < 0 || record_flatten(view, &rec, &s->scratch, add_field, s) != 0)
+			return -1;
+		/* Fill in the field count now that it is known (the slot holds "0"). */
+		snprintf(num, sizeof num, "%zu", s->nargs - before);
+		s->off[count_arg] = s->arena.len;
+		s->len[count_arg] = strlen(num);
+		if (buf_append(&s->arena, num, strlen(num)) < 0)
+			return -1;
+		nrec++;
+	}
+	{
+		char num[24];
+
+		snprintf(num, sizeof num, "%zu", nrec);
+		s->off[nrec_arg] = s->arena.len;
+		s->len[nrec_arg] = strlen(num);
+		if (buf_append(&s->arena, num, strlen(num)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Run the chunk: EVALSHA, or EVAL when the server does not have the script cached. */
+static redisReply *
+run_chunk(struct store *s, struct dp_error *err)
+{
+	const char **argv = malloc(s->nargs * sizeof *argv);
+	redisReply *reply;
+	size_t i;
+
+	if (!argv) {
+		dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < s->nargs; i++)
+		argv[i] = s->arena.data + s->off[i];
+	reply = redis_command(s->redis, (int)s->nargs, argv, s->len, err);
+	if (reply && reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
+		/* After a restart, failover or SCRIPT FLUSH: nothing ran; send the script itself. */
+		freeReplyObject(reply);
+		argv[0] = "EVAL";
+		argv[1] = chunk_script;
+		s->len[0] = 4;
+		s->len[1] = sizeof chunk_script - 1;
+		reply = redis_command(s->redis, (int)s->nargs, argv, s->len, err);
+	}
+	free(argv);
+	return reply;
+}
+
+struct chunk_reply {
+	char state[16];
+	long long next, first, wrote, total;
+};
+
+static int
+parse_reply(const redisReply *r, struct chunk_reply *out)
+{
+	size_t i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 || r->element[0]->type != REDIS_REPLY_STRING)
+		return -1;
+	for (i = 1; i < 5; i++)
+		if (r->element[i]->type != REDIS_REPLY_INTEGER)
+			return -1;
+	snprintf(out->state, sizeof out->state, "%s", r->element[0]->str);
+	out->next = r->element[1]->integer;
+	out->first = r->element[2]->integer;
+	out->wrote = r->element[3]->integer;
+	out->total = r->element[4]->integer;
+	return 0;
+}
+
+enum dp_status
+store_report(struct store *s, const struct report *rep, const struct dmarc_report *view,
+	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
+{
+	struct report_cursor c = { 0, 0 };
+	char *marker = g_strdup_printf("{%s}:report:%s", s->conf->key_prefix, view->rid);
+	enum dp_status rc = DP_OK;
+
+	memset(res, 0, sizeof *res);
+	for (;;) {
+		struct chunk_reply cr;
+		redisReply *reply;
+		size_t start = c.ord;
+
+		if (build_chunk(s, rep, view, &c, marker) < 0) {
+			rc = dp_fail(err, DP_TEMPFAIL, "out of memory building a Redis chunk");
+			break;
+		}
+		if (!(reply = run_chunk(s, err))) {
+			rc = DP_TEMPFAIL;
+			break;
+		}
+		if (reply->type == REDIS_REPLY_ERROR || parse_reply(reply, &cr) < 0) {
+			rc = redis_reply_fail(reply, "storing a chunk", err);
+			freeReplyObject(reply);
+			redis_disconnect(s->redis);
+			break;
+		}
+		freeReplyObject(reply);
+		if (!strcmp(cr.state, "dup")) {
+			res->duplicate = res->written == 0;
+			break;
+		}
+		if (!strcmp(cr.state, "conflict")) {
+			res->conflict = true;
+			res->duplicate = res->written == 0;
+			log_warn("event=conflict rid=%s records=%zu stored_records=%lld: the same report identity "
+				 "was stored with another number of records; nothing added", view->rid,
+				 view->nrecords, cr.total);
+			break;
+		}
+		if (cr.wrote > 0) {
+			res->written += (size_t)cr.wrote;
+			if ((rc = announce(arg, (size_t)cr.first, (size_t)cr.wrote)) != DP_OK)
+				break;
+		}
+		if (cr.next < 0 || (size_t)cr.next >= view->nrecords)
+			break;	/* complete */
+		if ((size_t)cr.next != c.ord) {
+			log_debug("rid %s: chunk at %zu, marker at %lld: resuming there", view->rid, start, cr.next);
+			report_seek(rep, &c, (size_t)cr.next);
+		}
+	}
+	g_free(marker);
+	return rc;
+}

@@ -1,0 +1,234 @@
+#!/bin/bash
+# Redis: every record in the stream exactly once, whatever happens.  TAP.
+# Starts its own redis-server instances on private Unix sockets (and one
+# loopback port for the replica test) and stops them by PID.
+. "${srcdir:-.}/tests/lib.sh"
+
+if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
+	echo "1..0 # SKIP redis-server is not installed (tests/install-deps installs it)"
+	exit 0
+fi
+
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		{ kill -9 "$p" && wait "$p"; } 2> /dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# start_redis NAME [redis-server options...]: a server on $work/NAME.sock.
+start_redis() {
+	local name=$1 i
+	shift
+	redis-server --port 0 --unixsocket "$work/$name.sock" --unixsocketperm 700 --save '' \
+		--appendonly no --dir "$work" --logfile "$work/$name.log" "$@" &
+	pids+=($!)
+	eval "pid_$name=$!"
+	for i in $(seq 200); do
+		[ "$(REDISCLI_AUTH=${REDISCLI_AUTH:-} redis-cli -s "$work/$name.sock" ping 2> /dev/null)" = PONG ] && return 0
+		sleep 0.05
+	done
+	echo "# redis $name did not start: $(tail -3 "$work/$name.log")"
+	return 1
+}
+stop_redis() {
+	local pid
+	eval "pid=\$pid_$1"
+	kill "$pid" 2> /dev/null
+	wait "$pid" 2> /dev/null
+}
+rcli() {
+	local name=$1
+	shift
+	redis-cli -s "$work/$name.sock" "$@"
+}
+# conf FILE NAME [key = value lines...]: a config for the server NAME.
+conf() {
+	local file=$1 name=$2
+	shift 2
+	{
+		case " $* " in *" syslog = "*) ;; *) echo "syslog = no" ;; esac
+		echo "redis_socket = $work/$name.sock"
+		printf '%s\n' "$@"
+	} > "$file"
+}
+xlen() { rcli "$1" XLEN "{${2:-dmarc}}:records"; }
+# distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
+uniq_count() {
+	rcli "$1" EVAL "local seen, n, dup = {}, 0, 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			local f, rid, ord = e[2]
+			for i = 1, #f, 2 do
+				if f[i] == 'rid' then rid = f[i + 1] elseif f[i] == 'ord' then ord = f[i + 1] end
+			end
+			local k = rid .. '/' .. ord
+			if seen[k] then dup = dup + 1 else seen[k] = true; n = n + 1 end
+		end
+		return n .. ' ' .. dup" 1 "{${2:-dmarc}}:records"
+}
+
+n=0
+ok() {	# ok NAME STATUS [DIAGNOSTIC]: STATUS 0 passes
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1${3:+: $3}"; fi
+}
+is() {	# is NAME GOT WANT
+	n=$((n + 1))
+	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
+}
+tempfail_line() { [ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"; }
+synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
+
+echo "1..28"
+start_redis main || exit 1
+conf "$work/main.conf" main
+mail=$FIXTURES/mail-zip.eml
+
+# --- store, redeliver --------------------------------------------------------
+"$DMARC_PIPE" -c "$work/main.conf" < "$mail" > "$work/out" 2>&1
+is "first delivery exits 0" $? 0
+is "its 2 records are in the stream" "$(xlen main)" 2
+"$DMARC_PIPE" -c "$work/main.conf" -v < "$mail" > /dev/null 2> "$work/err"
+is "redelivery exits 0" $? 0
+is "redelivery adds nothing" "$(xlen main)" 2
+ok "redelivery says status=duplicate" "$(grep -c 'event=summary status=duplicate .* records=0 duplicates=1' "$work/err" | grep -qx 1; echo $?)"
+
+# Syslog record lines only for records newly stored.
+conf "$work/syslog.conf" main "syslog = yes" "syslog_facility = local7" "syslog_ident = dmarc-pipe-test" \
+	"key_prefix = syslog"
+"$DMARC_PIPE" -c "$work/syslog.conf" -v < "$FIXTURES/multi.zip" > /dev/null 2> "$work/err"
+is "record lines for new records" "$(grep -c 'event=record ' "$work/err")" 4
+"$DMARC_PIPE" -c "$work/syslog.conf" -v < "$FIXTURES/multi.zip" > /dev/null 2> "$work/err"
+is "no record lines for a duplicate" "$(grep -c 'event=record ' "$work/err")" 0
+
+# The stream entry carries the flat record fields.
+entry=$(rcli main --raw XRANGE '{dmarc}:records' - + COUNT 1 | tr '\n' ' ')
+ok "stream entry has rid, ord, records and the flat fields" \
+	"$(case "$entry" in *" rid 6293bc5d7c86f2647a17e975cb9fd5e3 ord 0 records 2 org_name Example Receiver "*"dkim_domains sender.example "*) echo 0 ;; *) echo 1 ;; esac)" "$entry"
+
+# --- 8 parallel deliveries of one report --------------------------------------
+synthetic 2000 parallel-2000 "$work/parallel.eml"
+before=$(xlen main)
+for i in 1 2 3 4 5 6 7 8; do
+	"$DMARC_PIPE" -c "$work/main.conf" < "$work/parallel.eml" > "$work/par$i.out" 2>&1 &
+	ppids[$i]=$!
+done
+fails=0
+for i in 1 2 3 4 5 6 7 8; do wait "${ppids[$i]}" || fails=$((fails + 1)); done
+is "8 parallel deliveries all exit 0" "$fails" 0
+is "8 parallel deliveries store the report once" "$(( $(xlen main) - before ))" 2000
+is "no (rid, ord) twice in the stream" "$(uniq_count main | cut -d' ' -f2)" 0
+
+# --- kill -9 at many points during a 20,000-record report ----------------------
+conf "$work/kill.conf" main "key_prefix = kill" "redis_chunk_records = 20"
+synthetic 20000 crash-20000 "$work/crash.eml"
+# How long a whole run takes here, measured on a separate prefix.
+conf "$work/time.conf" main "key_prefix = timing" "redis_chunk_records = 20"
+t0=$(date +%s%N)
+"$DMARC_PIPE" -c "$work/time.conf" < "$work/crash.eml" > /dev/null 2>&1
+full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+marker=$(rcli main --raw KEYS '{kill}:report:*')
+partial=0
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	"$DMARC_PIPE" -c "$work/kill.conf" < "$work/crash.eml" > /dev/null 2>&1 &
+	victim=$!
+	sleep "$(awk -v ms="$full_ms" -v k="$k" 'BEGIN { printf "%.3f", ms * k / 13 / 1000 }')"
+	kill -9 "$victim" 2> /dev/null
+	wait "$victim" 2> /dev/null
+	marker=$(rcli main --raw KEYS '{kill}:report:*')
+	if [ -n "$marker" ]; then
+		next=$(rcli main HGET "$marker" next)
+		[ "$next" -gt 0 ] && [ "$next" -lt 20000 ] && partial=$((partial + 1))
+	fi
+done
+echo "# a full run took ${full_ms} ms; $partial of 12 kills left the report part-written"
+ok "kills landed while the report was part-written" $(( partial == 0 ))
+"$DMARC_PIPE" -c "$work/kill.conf" < "$work/crash.eml" > /dev/null 2>&1
+is "redelivery after the kills exits 0" $? 0
+is "the stream holds the 20,000 records exactly once" "$(uniq_count main kill)" "20000 0"
+is "and nothing more" "$(xlen main kill)" 20000
+
+# --- Redis away, silent, full, or refusing us ---------------------------------
+stop_redis main
+"$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > "$work/out" 2> /dev/null
+rc=$?
+tempfail_line "$work/out"
+ok "Redis stopped: exit 75 with one 4.3.0 line" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
+start_redis main
+"$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > /dev/null 2>&1
+is "Redis back: redelivery stores the report" "$(xlen main)" 3
+
+# A listener that accepts and never answers.
+"${PYTHON3:-python3}" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$work/silent.sock" &
+pids+=($!)
+for i in $(seq 100); do [ -S "$work/silent.sock" ] && break; sleep 0.05; done
+conf "$work/silent.conf" silent "redis_timeout_ms = 300"
+timeout 60 "$DMARC_PIPE" -c "$work/silent.conf" < "$mail" > "$work/out" 2> /dev/null
+rc=$?
+tempfail_line "$work/out"
+ok "silent server: exit 75 after the command timeout" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
+
+conf "$work/oom.conf" main "key_prefix = oom"
+rcli main CONFIG SET maxmemory 1 > /dev/null
+rcli main CONFIG SET maxmemory-policy noeviction > /dev/null
+"$DMARC_PIPE" -c "$work/oom.conf" < "$FIXTURES/mail-two-reports.eml" > "$work/out" 2> /dev/null
+rc=$?
+ok "maxmemory exhausted: exit 75, OOM named" $(( rc != 75 || ! $(grep -c OOM "$work/out") )) "rc=$rc $(cat "$work/out")"
+rcli main CONFIG SET maxmemory 0 > /dev/null
+"$DMARC_PIPE" -c "$work/oom.conf" < "$FIXTURES/mail-two-reports.eml" > /dev/null 2>&1
+is "memory back: redelivery stores both reports once" "$(xlen main oom)" 3
+
+REDISCLI_AUTH=s3cret start_redis auth --requirepass s3cret
+conf "$work/badpw.conf" auth "redis_password = wrong"
+"$DMARC_PIPE" -c "$work/badpw.conf" < "$mail" > "$work/out" 2> /dev/null
+rc=$?
+ok "wrong password: exit 75, AUTH named" $(( rc != 75 || ! $(grep -c 'AUTH' "$work/out") )) "rc=$rc $(cat "$work/out")"
+REDISCLI_AUTH=s3cret rcli auth ACL SETUSER dmarc on '>pw2' '~{dmarc}:*' '+@all' > /dev/null
+conf "$work/acl.conf" auth "redis_username = dmarc" "redis_password = pw2" "redis_db = 3"
+"$DMARC_PIPE" -c "$work/acl.conf" < "$mail" > "$work/out" 2>&1
+is "ACL user and database 3: stored" "$?/$(REDISCLI_AUTH=s3cret rcli auth -n 3 XLEN '{dmarc}:records')" "0/2"
+
+# A read-only replica.
+port=$("${PYTHON3:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/primary.log" &
+pids+=($!)
+for i in $(seq 100); do [ "$(redis-cli -p "$port" ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done
+start_redis replica --replicaof 127.0.0.1 "$port"
+conf "$work/replica.conf" replica
+"$DMARC_PIPE" -c "$work/replica.conf" < "$mail" > "$work/out" 2> /dev/null
+rc=$?
+ok "read-only replica: exit 75, READONLY named" $(( rc != 75 || ! $(grep -c READONLY "$work/out") )) "rc=$rc $(cat "$work/out")"
+
+# --- markers, trimming, scripts -------------------------------------------------
+marker=$(rcli main --raw KEYS '{dmarc}:report:6293bc5d7c86f2647a17e975cb9fd5e3')
+ttl=$(rcli main TTL "$marker")
+ok "dedup marker lives dedup_ttl_days (30 days)" $(( ttl <= 2592000 - 120 || ttl > 2592000 )) "ttl=$ttl"
+conf "$work/ttl.conf" main "key_prefix = ttl" "dedup_ttl_days = 0"
+"$DMARC_PIPE" -c "$work/ttl.conf" < "$mail" > /dev/null 2>&1
+is "dedup_ttl_days = 0 keeps the marker forever" "$(rcli main TTL '{ttl}:report:6293bc5d7c86f2647a17e975cb9fd5e3')" -1
+
+conf "$work/trim.conf" main "key_prefix = trim" "stream_maxlen = 100"
+synthetic 1000 trim-1000 "$work/trim.eml"
+"$DMARC_PIPE" -c "$work/trim.conf" < "$work/trim.eml" > /dev/null 2>&1
+len=$(xlen main trim)
+ok "stream_maxlen = 100 trims about there" $(( len < 100 || len >= 1000 )) "XLEN $len"
+
+rcli main SCRIPT FLUSH > /dev/null
+conf "$work/flush.conf" main "key_prefix = flush"
+"$DMARC_PIPE" -c "$work/flush.conf" < "$mail" > /dev/null 2>&1
+is "after SCRIPT FLUSH (NOSCRIPT) the report is still stored" "$?/$(xlen main flush)" "0/2"
+
+"$DMARC_PIPE" -c "$work/main.conf" --dry-run --ndjson /dev/null < "$FIXTURES/rfc7489.xml.gz" 2> /dev/null
+conf "$work/none.conf" main "key_prefix = dry"
+"$DMARC_PIPE" -c "$work/none.conf" --dry-run < "$mail" > /dev/null 2>&1
+is "--dry-run writes nothing to Redis" "$(xlen main dry)" 0
