@@ -208,18 +208,16 @@ main(int argc, char **argv)
 	conf_defaults(&conf);
 	if (parse_options(argc, argv, &o) < 0) {
 		input_drain(STDIN_FILENO);
-		return tempfail("usage error in the command line (see dmarc-pipe --help)");
+		rc = tempfail("usage error in the command line (see dmarc-pipe --help)");
+		goto out;
 	}
 	from_stdin = optind >= argc;
-	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0) {
+	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0 ||
+	    conf_check(&conf, o.conf_path, errbuf, sizeof errbuf) < 0) {
 		if (from_stdin)
 			input_drain(STDIN_FILENO);
-		return tempfail("config: %s", errbuf);
-	}
-	if (conf_check(&conf, o.conf_path, errbuf, sizeof errbuf) < 0) {
-		if (from_stdin)
-			input_drain(STDIN_FILENO);
-		return tempfail("config: %s", errbuf);
+		rc = tempfail("config: %s", errbuf);
+		goto out;
 	}
 	log_open(conf.syslog_ident ? conf.syslog_ident : "dmarc-pipe", conf.syslog_facility,
 		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run);
