@@ -39,6 +39,7 @@ static const struct conf_key conf_keys[] = {
 	{ "syslog", CT_BOOL, OFF(syslog), 0, 0, "yes", "log records and summaries to syslog" },
 	{ "syslog_facility", CT_FACILITY, OFF(syslog_facility), 0, 0, "mail", "syslog facility" },
 	{ "syslog_ident", CT_STRING, OFF(syslog_ident), 0, 0, "dmarc-pipe", "syslog identifier" },
+	{ "syslog_socket", CT_STRING, OFF(syslog_socket), 0, 0, "", "log to this Unix datagram socket (empty: /dev/log)" },
 	{ "quarantine_dir", CT_STRING, OFF(quarantine_dir), 0, 0, "", "save refused messages here (empty: off)" },
 	{ "max_message_size", CT_SIZE, OFF(max_message_size), 1 * KB, 4 * GB, "64M", "raw message bytes read" },
 	{ "max_mime_depth", CT_UINT, OFF(max_mime_depth), 1, 100, "16", "MIME nesting depth" },
@@ -279,7 +280,7 @@ conf_has_redis(const struct conf *c)
 void
 conf_free(struct conf *c)
 {
-	char **owned[] = { &c->syslog_ident, &c->quarantine_dir, &c->redis_socket, &c->redis_host,
+	char **owned[] = { &c->syslog_ident, &c->syslog_socket, &c->quarantine_dir, &c->redis_socket, &c->redis_host,
 			   &c->redis_username, &c->redis_password, &c->key_prefix };
 	size_t i;
 

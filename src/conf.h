@@ -16,6 +16,7 @@ struct conf {
 	bool syslog;
 	int syslog_facility;		/* LOG_MAIL etc. */
 	char *syslog_ident;		/* owned */
+	char *syslog_socket;		/* owned; NULL = syslog(3), i.e. /dev/log */
 	char *quarantine_dir;		/* owned; NULL = no quarantine */
 
 	/* Limits on hostile input; each is enforced on bytes actually produced. */

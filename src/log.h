@@ -11,8 +11,12 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-/* to_syslog: openlog(ident, LOG_PID, facility); to_stderr: also copy to stderr. */
-void log_open(const char *ident, int facility, bool to_syslog, bool to_stderr);
+/*
+ * to_syslog: openlog(ident, LOG_PID, facility), or, when socket_path is
+ * set, RFC 3164 datagrams to that Unix socket instead of /dev/log (for a
+ * chroot, or a dedicated syslog input); to_stderr: also copy to stderr.
+ */
+void log_open(const char *ident, int facility, bool to_syslog, bool to_stderr, const char *socket_path);
 void log_close(void);
 
 void log_msg(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

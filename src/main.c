@@ -47,13 +47,16 @@ struct options {
 	bool no_syslog;
 	bool verbose;
 	const char *ndjson;
+	/* What the MTA tells us about the delivery, for the summary line. */
+	const char *queue_id, *sender, *recipient;
 };
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: dmarc-pipe [-c FILE] [--dry-run] [--ndjson PATH|-] [--no-syslog] [-v] [FILE...]\n"
+		"usage: dmarc-pipe [-c FILE] [--dry-run] [--ndjson PATH|-] [--no-syslog] [-v]\n"
+		"                  [--queue-id ID] [--sender ADDR] [--recipient ADDR] [FILE...]\n"
 		"\n"
 		"Reads one DMARC aggregate report message (mail, or a bare .xml, .gz, .zip,\n"
 		".tar.gz) from standard input, or from each FILE, and emits its records.\n"
@@ -63,6 +66,8 @@ usage(FILE *fp)
 		"  -j, --ndjson PATH   also write records as NDJSON to PATH (appended; - = stdout)\n"
 		"  -S, --no-syslog     do not log to syslog\n"
 		"  -v, --verbose       diagnostics on standard error\n"
+		"  --queue-id ID, --sender ADDR, --recipient ADDR\n"
+		"                      the MTA's queue ID and envelope, logged in the summary\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -103,6 +108,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "queue-id", required_argument, NULL, 'Q' },
+		{ "sender", required_argument, NULL, 'F' },
+		{ "recipient", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -118,6 +126,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(EXIT_HANDLED);
 		case 'V': printf("dmarc-pipe %s\n", PACKAGE_VERSION); exit(EXIT_HANDLED);
+		case 'Q': o->queue_id = optarg; break;
+		case 'F': o->sender = optarg; break;
+		case 'R': o->recipient = optarg; break;
 		default: return -1;
 		}
 	}
@@ -126,17 +137,20 @@ parse_options(int argc, char **argv, struct options *o)
 
 /* The summary line of one message: what an operator greps for. */
 static void
-log_summary(const char *input, const struct message_result *r)
+log_summary(const struct options *o, const char *input, const struct message_result *r)
 {
-	char in[128], why[DP_REASON_MAX * 2], mid[256], from[256];
-	int pri = r->status == MSG_OK ? LOG_INFO : r->status == MSG_REJECTED ? LOG_NOTICE : LOG_ERR;
-	char line[1200];
+	char in[128], why[DP_REASON_MAX * 2], mid[256], from[256], qid[64], sender[256], rcpt[256];
+	int pri = r->status == MSG_REJECTED ? LOG_NOTICE : r->status == MSG_TEMPFAIL ? LOG_ERR : LOG_INFO;
+	char line[2048];
 
+	/* Every value but the counts comes from the sender or the MTA: escaped. */
 	snprintf(line, sizeof line,
-		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu duplicates=%u refused=%u input=\"%s\""
-		 " message_id=\"%s\" from=\"%s\"",
+		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu duplicates=%u refused=%u"
+		 " queue_id=\"%s\" sender=\"%s\" recipient=\"%s\" input=\"%s\" message_id=\"%s\" from=\"%s\"",
 		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
-		 r->reports, (unsigned long long)r->records, r->duplicates, r->refused, esc_log(in, sizeof in, input),
+		 r->reports, (unsigned long long)r->records, r->duplicates, r->refused,
+		 esc_log(qid, sizeof qid, o->queue_id), esc_log(sender, sizeof sender, o->sender),
+		 esc_log(rcpt, sizeof rcpt, o->recipient), esc_log(in, sizeof in, input),
 		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
 	log_line(pri, line);
 }
@@ -155,7 +169,7 @@ process_input(struct pipeline *pl, const struct conf *conf, const struct options
 		memset(&res, 0, sizeof res);
 		res.status = MSG_TEMPFAIL;
 		snprintf(res.reason, sizeof res.reason, "%s", why);
-		log_summary(name, &res);
+		log_summary(o, name, &res);
 		buf_free(&msg);
 		return true;
 	}
@@ -182,7 +196,7 @@ process_input(struct pipeline *pl, const struct conf *conf, const struct options
 			log_notice("event=quarantine file=\"%s\"", esc_log(clean, sizeof clean, path));
 		}
 	}
-	log_summary(name, &res);
+	log_summary(o, name, &res);
 	if (res.status == MSG_TEMPFAIL) {
 		snprintf(why, whylen, "%s", res.reason);
 		retry = true;
@@ -220,7 +234,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_open(conf.syslog_ident ? conf.syslog_ident : "dmarc-pipe", conf.syslog_facility,
-		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run);
+		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run, conf.syslog_socket);
 	xml_report_init();
 
 	if (o.ndjson) {

@@ -17,7 +17,7 @@ one_tempfail_line() {
 	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"
 }
 
-echo "1..17"
+echo "1..18"
 mail=$FIXTURES/mail-zip.eml
 bad=$FIXTURES/mail-no-report.eml
 
@@ -72,6 +72,13 @@ ok "oversized message: exit 0, rejected, input drained" \
 "$DMARC_PIPE" --dry-run --ndjson - "$mail" "$FIXTURES/multi.zip" > "$work/out" 2> "$work/err"
 rc=$?
 ok "two FILE arguments" $(( rc != 0 || $(grep -c event=summary "$work/err") != 2 || $(wc -l < "$work/out") != 6 ))
+
+# The MTA's queue ID and envelope go into the summary, escaped.
+"$DMARC_PIPE" --dry-run --queue-id 4ABC123 --sender $'evil"\n sender' --recipient dmarc@sender.example \
+	< "$mail" > /dev/null 2> "$work/err"
+ok "--queue-id, --sender, --recipient are logged, escaped" \
+	$(( $? != 0 || ! $(grep -c 'queue_id="4ABC123" sender="evil\\"\\n sender" recipient="dmarc@sender.example"' "$work/err") )) \
+	"$(grep summary "$work/err")"
 
 # --ndjson PATH appends whole lines.
 "$DMARC_PIPE" --dry-run --ndjson "$work/out.ndjson" < "$mail" 2> /dev/null

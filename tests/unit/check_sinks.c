@@ -55,7 +55,7 @@ syslog_line(const char *xml)
 	report_view(rep, &view);
 
 	dup2(fd, 2);
-	log_open("test", 0, false, true);
+	log_open("test", 0, false, true, NULL);
 	sink = sink_syslog_new();
 	report_each_record(rep, &view, to_sink, sink);
 	fflush(stderr);
