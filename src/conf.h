@@ -21,6 +21,11 @@ struct conf {
 
 	/* Limits on hostile input; each is enforced on bytes actually produced. */
 	uint64_t max_message_size;	/* raw message bytes read from input */
+	uint64_t max_header_size;	/* the message's header block */
+	uint64_t max_decoded_size;	/* base64/QP-decoded bytes of all MIME parts */
+	unsigned max_compression_ratio;	/* output/input of one decompression layer */
+	unsigned max_xml_depth;		/* element nesting in a report */
+	unsigned max_message_seconds;	/* wall-clock time for one message */
 	unsigned max_mime_depth;	/* nesting of multipart and message/rfc822 */
 	unsigned max_mime_parts;	/* leaf parts examined per message */
 	uint64_t max_report_size;	/* decompressed bytes of one report */

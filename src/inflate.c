@@ -90,7 +90,8 @@ inflate_fill(struct stream *s, uint8_t *dst, size_t room)
 		}
 	}
 	size_t produced = room - z->avail_out;
-	if (produced && budget_take(st->budget, produced, s->err) < 0)
+	if (produced && (budget_take(st->budget, produced, s->err) < 0 ||
+			 budget_ratio(st->budget, z->total_in, z->total_out, s->err) < 0))
 		return -1;
 	return (ssize_t)produced;
 }

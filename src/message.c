@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "budget.h"
 #include "buf.h"
+#include "deadline.h"
 #include "escape.h"
 #include "log.h"
 #include "message.h"
@@ -171,6 +173,22 @@ on_part(void *arg, const uint8_t *data, size_t len, const char *label)
 	return unpack_blob(pc->uv, data, len, label, &pc->m->err);
 }
 
+/* Bytes up to the blank line that ends the message header (all, if none). */
+static size_t
+header_size(const uint8_t *msg, size_t len)
+{
+	const uint8_t *p = msg, *end = msg + len;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		p++;
+		if (p < end && *p == '\n')
+			return (size_t)(p - msg);
+		if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p - msg);
+	}
+	return len;
+}
+
 int
 pipeline_init(struct pipeline *pl, const struct conf *conf, struct store *store,
 	      struct sink **sinks, size_t nsinks)
@@ -193,11 +211,13 @@ pipeline_free(struct pipeline *pl)
 void
 message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct message_result *res)
 {
-	struct msgctx m = { pl, res, { 0, pl->conf->max_total_size }, { DP_OK, "" } };
-	struct unpack_visitor uv = { on_document, on_problem, &m, pl->conf, &m.budget };
+	const struct conf *c = pl->conf;
+	struct msgctx m = { pl, res, { 0, c->max_total_size, c->max_compression_ratio }, { DP_OK, "" } };
+	struct unpack_visitor uv = { on_document, on_problem, &m, c, &m.budget };
 	enum dp_status rc;
 
 	memset(res, 0, sizeof *res);
+	deadline_start(c->max_message_seconds);
 	if (len == 0) {
 		rc = DP_OK;
 		note_reason(res, RANK_NOT_REPORT, "empty message");
@@ -205,11 +225,17 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		rc = unpack_blob(&uv, msg, len, "input", &m.err);
 	} else {
 		struct part_ctx pc = { &m, &uv };
-		struct mime_visitor mv = { on_part, &pc, pl->conf->max_mime_depth, pl->conf->max_mime_parts };
+		struct mime_visitor mv = { on_part, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size };
 
 		res->is_mail = true;
-		mime_init();
-		rc = mime_walk(msg, len, &mv, &res->mime, &m.err);
+		if (header_size(msg, len) > c->max_header_size) {
+			/* Before GMime copies a giant header around. */
+			rc = dp_fail(&m.err, DP_REFUSE, "message header exceeds max_header_size (%" PRIu64 " bytes)",
+				     c->max_header_size);
+		} else {
+			mime_init();
+			rc = mime_walk(msg, len, &mv, &res->mime, &m.err);
+		}
 		if (rc == DP_REFUSE) {
 			/* The message as a whole is unusable (limits, not MIME). */
 			res->refused++;

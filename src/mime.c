@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "mime.h"
 
@@ -58,6 +60,18 @@ walk_leaf(struct walk *w, GMimePart *part)
 			       w->v->max_parts);
 	if (!content)
 		return DP_OK;
+	if (deadline_passed())
+		return dp_fail(w->err, DP_REFUSE, "message takes longer than max_message_seconds (%u s)",
+			       deadline_seconds());
+	/* Decoding never makes base64 or quoted-printable longer: check before decoding. */
+	{
+		GMimeStream *encoded = g_mime_data_wrapper_get_stream(content);
+		gint64 len = encoded ? g_mime_stream_length(encoded) : -1;
+
+		if (len > 0 && (uint64_t)len > w->v->max_decoded - w->info->decoded)
+			return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
+				       w->v->max_decoded);
+	}
 	if (!(out = g_mime_stream_mem_new()))
 		return dp_fail(w->err, DP_TEMPFAIL, "out of memory");
 	if (g_mime_data_wrapper_write_to_stream(content, out) < 0) {
@@ -65,6 +79,12 @@ walk_leaf(struct walk *w, GMimePart *part)
 		return dp_fail(w->err, DP_TEMPFAIL, "cannot decode MIME part %u", w->info->parts);
 	}
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	if (bytes->len > w->v->max_decoded - w->info->decoded) {
+		g_object_unref(out);
+		return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
+			       w->v->max_decoded);
+	}
+	w->info->decoded += bytes->len;
 	filename = g_mime_part_get_filename(part);
 	/* The filename is the sender's: the caller escapes labels before logging. */
 	snprintf(label, sizeof label, "part %u%s%.100s", w->info->parts, filename ? " " : "",

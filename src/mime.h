@@ -20,6 +20,7 @@ struct mime_visitor {
 	void *arg;
 	unsigned max_depth;
 	unsigned max_parts;
+	uint64_t max_decoded;	/* decoded bytes of all parts */
 };
 
 /* Message facts for the log; filled as far as the message has them. */
@@ -27,6 +28,7 @@ struct mime_info {
 	char message_id[200];	/* raw, as in the header; escape before logging */
 	char from[200];
 	unsigned parts;
+	uint64_t decoded;
 };
 
 /* Once per process, and only when a message is to be parsed (it costs). */

@@ -9,11 +9,12 @@
 struct stream *
 stream_mem(const void *data, size_t len, struct dp_error *err)
 {
+	static const uint8_t empty[1];
 	struct stream *s = calloc(1, sizeof *s);
 
 	if (!s)
 		return NULL;
-	s->win = data;
+	s->win = data ? data : empty;	/* no arithmetic on NULL, even + 0 */
 	s->len = len;
 	s->eof = true;
 	s->err = err;

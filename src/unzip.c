@@ -17,6 +17,8 @@
 struct zip_entry_state {
 	zip_file_t *zf;
 	struct budget *budget;
+	uint64_t comp_size;	/* libzip reads no more than this for the entry */
+	uint64_t out;
 };
 
 static ssize_t
@@ -29,7 +31,9 @@ zip_entry_fill(struct stream *s, uint8_t *dst, size_t room)
 		dp_fail(s->err, DP_REFUSE, "corrupt zip entry: %s", zip_file_strerror(st->zf));
 		return -1;
 	}
-	if (n > 0 && budget_take(st->budget, (uint64_t)n, s->err) < 0)
+	st->out += (uint64_t)n;
+	if (n > 0 && (budget_take(st->budget, (uint64_t)n, s->err) < 0 ||
+		      budget_ratio(st->budget, st->comp_size, st->out, s->err) < 0))
 		return -1;
 	return (ssize_t)n;
 }
@@ -77,6 +81,7 @@ zip_entry(zip_t *za, zip_uint64_t i, const struct archive_visitor *v, struct dp_
 	if (!(st = calloc(1, sizeof *st)))
 		return dp_fail(err, DP_TEMPFAIL, "out of memory");
 	st->budget = v->budget;
+	st->comp_size = (sb.valid & ZIP_STAT_COMP_SIZE) ? sb.comp_size : 0;
 	if (!(st->zf = zip_fopen_index(za, i, 0))) {
 		v->skipped(v->arg, name, zip_strerror(za));
 		free(st);

@@ -20,6 +20,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "normalize.h"
 #include "sniff.h"
@@ -161,6 +162,8 @@ struct xr {
 	enum node stack[STACK_MAX];
 	unsigned top;		/* known elements open inside <feedback>; 0 = outside */
 	unsigned long skip;	/* open elements of a skipped subtree */
+	unsigned depth;		/* open elements of any kind */
+	unsigned long elements;	/* seen so far, to look at the clock now and then */
 	bool done;		/* the first </feedback> has been seen */
 	bool stopped;		/* we stopped the parser */
 	char *ns;		/* <feedback>'s namespace, or NULL */
@@ -320,6 +323,14 @@ xr_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
 	enum node n;
 
 	(void)prefix; (void)nns; (void)nss; (void)nattr; (void)ndefaulted; (void)attrs;
+	if (++x->depth > x->conf->max_xml_depth) {
+		xr_stop(x, DP_REFUSE, "XML nested deeper than max_xml_depth (%u)", x->conf->max_xml_depth);
+		return;
+	}
+	if ((++x->elements & 1023) == 0 && deadline_passed()) {
+		xr_stop(x, DP_REFUSE, "message takes longer than max_message_seconds (%u s)", deadline_seconds());
+		return;
+	}
 	if (x->skip) {
 		x->skip++;
 		return;
@@ -357,6 +368,7 @@ xr_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar
 	struct xr *x = ctx;
 
 	(void)localname; (void)prefix; (void)uri;
+	x->depth--;
 	if (x->skip) {
 		x->skip--;
 		return;

@@ -11,7 +11,7 @@ grep -v '^#' "$cases" | while IFS='	' read -r input want_exit want_status want_r
 	n=$((n + 1))
 	path=$(fixture "$input")
 	name=$(basename "$input")
-	"$DMARC_PIPE" --dry-run --ndjson - < "$path" > "$work/out" 2> "$work/err"
+	${DMARC_PIPE_WRAPPER:-} "$DMARC_PIPE" --dry-run --ndjson - < "$path" > "$work/out" 2> "$work/err"
 	got_exit=$?
 	summary=$(grep 'event=summary' "$work/err")
 	why=""
