@@ -27,6 +27,8 @@ buf_reserve(struct buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (cap > max + 1)	/* never beyond the ceiling: buf_append's fast path relies on it */
+		cap = max + 1;
 	if (!(p = realloc(b->data, cap))) {
 		errno = ENOMEM;
 		return NULL;
@@ -37,7 +39,7 @@ buf_reserve(struct buf *b, size_t n)
 }
 
 int
-buf_append(struct buf *b, const void *p, size_t n)
+buf_append_slow(struct buf *b, const void *p, size_t n)
 {
 	char *dst = buf_reserve(b, n);
 
@@ -48,18 +50,6 @@ buf_append(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;
-}
-
-int
-buf_puts(struct buf *b, const char *s)
-{
-	return buf_append(b, s, strlen(s));
-}
-
-int
-buf_putc(struct buf *b, char c)
-{
-	return buf_append(b, &c, 1);
 }
 
 int
@@ -81,6 +71,30 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;
+}
+
+size_t
+buf_uint(char *dst, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+	return n;
+}
+
+int
+buf_putu(struct buf *b, uint64_t v)
+{
+	char num[21];
+
+	return buf_append(b, num, buf_uint(num, v));
 }
 
 void

@@ -10,6 +10,8 @@
 #define DP_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -20,10 +22,39 @@ struct buf {
 
 #define BUF_INIT(ceiling) { NULL, 0, 0, (ceiling) }
 
-int buf_append(struct buf *b, const void *p, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
+int buf_append_slow(struct buf *b, const void *p, size_t n);
+
+/* The common case inline: room is there (cap never exceeds the ceiling + 1). */
+static inline int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len > n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_slow(b, p, n);
+}
+
+static inline int
+buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+static inline int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal digits of v into dst (at least 21 bytes), NUL-terminated; returns the length. */
+size_t buf_uint(char *dst, uint64_t v);
+/* Append v in decimal. */
+int buf_putu(struct buf *b, uint64_t v);
+
 /* Make room for n more bytes without adding them; returns a pointer to the room. */
 char *buf_reserve(struct buf *b, size_t n);
 void buf_reset(struct buf *b);

@@ -27,21 +27,12 @@ static void
 emit_num(struct flat *f, const char *key, uint64_t v)
 {
 	char num[24];
-	int n;
+	size_t n;
 
 	if (f->rc)
 		return;
-	n = snprintf(num, sizeof num, "%" PRIu64, v);
-	f->rc = f->fn(f->arg, key, num, (size_t)n, true);
-}
-
-static void
-emit_time(struct flat *f, const char *key, bool has, int64_t t)
-{
-	char iso[ISO8601_LEN + 1];
-
-	if (has && record_iso8601(t, iso) == 0)
-		emit_str(f, key, iso);
+	n = buf_uint(num, v);
+	f->rc = f->fn(f->arg, key, num, n, true);
 }
 
 static int
@@ -93,8 +84,8 @@ record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
 	emit_str(&f, "org_name", r->org_name);
 	emit_str(&f, "org_email", r->org_email);
 	emit_str(&f, "report_id", r->report_id);
-	emit_time(&f, "begin", r->has_begin, r->begin);
-	emit_time(&f, "end", r->has_end, r->end);
+	emit_str(&f, "begin", r->begin_iso);
+	emit_str(&f, "end", r->end_iso);
 	emit_str(&f, "domain", r->domain);
 	emit_str(&f, "adkim", r->adkim);
 	emit_str(&f, "aspf", r->aspf);

@@ -26,6 +26,8 @@ struct dmarc_report {
 	unsigned pct;
 	size_t nrecords;
 	char rid[RID_HEX_LEN + 1];	/* report identity, see record_rid() */
+	const char *begin_iso, *end_iso;	/* begin/end as ISO 8601, or NULL */
+	char iso_buf[2][21];		/* storage for begin_iso and end_iso */
 };
 
 struct dmarc_reason {

@@ -214,6 +214,9 @@ report_view(const struct report *r, struct dmarc_report *out)
 	out->pct = r->pct;
 	out->nrecords = r->nrecords;
 	record_rid(out, out->rid);
+	/* Formatted once here, not once per record. */
+	out->begin_iso = r->has_begin && record_iso8601(r->begin, out->iso_buf[0]) == 0 ? out->iso_buf[0] : NULL;
+	out->end_iso = r->has_end && record_iso8601(r->end, out->iso_buf[1]) == 0 ? out->iso_buf[1] : NULL;
 }
 
 /* Words taken by the record starting at w. */

@@ -25,18 +25,35 @@ struct ndjson {
 	struct buf line;
 };
 
+/* ,"key": (keys are ours: no escaping needed) */
 static int
-put_str(struct buf *b, const char *key, const char *v, int comma)
+put_key(struct buf *b, const char *key, int comma)
 {
 	if (comma && buf_putc(b, ',') < 0)
 		return -1;
-	if (key && buf_printf(b, "\"%s\":", key) < 0)
+	if (buf_putc(b, '"') < 0 || buf_puts(b, key) < 0)
+		return -1;
+	return buf_append(b, "\":", 2);
+}
+
+static int
+put_str(struct buf *b, const char *key, const char *v, int comma)
+{
+	if (put_key(b, key, comma) < 0)
 		return -1;
 	if (!v)
-		return buf_puts(b, "null");
+		return buf_append(b, "null", 4);
 	if (buf_putc(b, '"') < 0 || esc_json(b, v, strlen(v)) < 0)
 		return -1;
 	return buf_putc(b, '"');
+}
+
+static int
+put_uint(struct buf *b, const char *key, bool has, uint64_t v)
+{
+	if (put_key(b, key, 1) < 0)
+		return -1;
+	return has ? buf_putu(b, v) : buf_append(b, "null", 4);
 }
 
 static int
@@ -45,7 +62,7 @@ put_auth_list(struct buf *b, const char *key, const char *selector_key,
 {
 	size_t i;
 
-	if (buf_printf(b, ",\"%s\":[", key) < 0)
+	if (put_key(b, key, 1) < 0 || buf_putc(b, '[') < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||
@@ -60,24 +77,18 @@ put_auth_list(struct buf *b, const char *key, const char *selector_key,
 }
 
 static int
-put_time(struct buf *b, const char *key, bool has, int64_t t)
-{
-	char iso[ISO8601_LEN + 1];
-
-	return put_str(b, key, has && record_iso8601(t, iso) == 0 ? iso : NULL, 1);
-}
-
-static int
 format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_record *c)
 {
 	size_t i;
 
-	if (buf_printf(b, "{\"rid\":\"%s\",\"ord\":%zu,\"records\":%zu", r->rid, c->ord, r->nrecords) < 0 ||
+	if (buf_append(b, "{\"rid\":\"", 8) < 0 || buf_append(b, r->rid, RID_HEX_LEN) < 0 ||
+	    buf_putc(b, '"') < 0 || put_uint(b, "ord", true, c->ord) < 0 ||
+	    put_uint(b, "records", true, r->nrecords) < 0 ||
 	    put_str(b, "org_name", r->org_name, 1) < 0 ||
 	    put_str(b, "org_email", r->org_email, 1) < 0 ||
 	    put_str(b, "report_id", r->report_id, 1) < 0 ||
-	    put_time(b, "begin", r->has_begin, r->begin) < 0 ||
-	    put_time(b, "end", r->has_end, r->end) < 0 ||
+	    put_str(b, "begin", r->begin_iso, 1) < 0 ||
+	    put_str(b, "end", r->end_iso, 1) < 0 ||
 	    put_str(b, "domain", r->domain, 1) < 0 ||
 	    put_str(b, "adkim", r->adkim, 1) < 0 ||
 	    put_str(b, "aspf", r->aspf, 1) < 0 ||
@@ -85,7 +96,7 @@ format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_re
 	    put_str(b, "sp", r->sp, 1) < 0 ||
 	    put_str(b, "np", r->np, 1) < 0)
 		return -1;
-	if ((r->has_pct ? buf_printf(b, ",\"pct\":%u", r->pct) : buf_puts(b, ",\"pct\":null")) < 0 ||
+	if (put_uint(b, "pct", r->has_pct, r->pct) < 0 ||
 	    put_str(b, "fo", r->fo, 1) < 0 ||
 	    put_str(b, "testing", r->testing, 1) < 0 ||
 	    put_str(b, "xml_schema", r->xml_schema, 1) < 0 ||
@@ -93,12 +104,11 @@ format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_re
 	    put_str(b, "discovery_method", r->discovery_method, 1) < 0 ||
 	    put_str(b, "source_ip", c->source_ip, 1) < 0)
 		return -1;
-	if ((c->has_count ? buf_printf(b, ",\"count\":%" PRIu64, c->count)
-			  : buf_puts(b, ",\"count\":null")) < 0 ||
+	if (put_uint(b, "count", c->has_count, c->count) < 0 ||
 	    put_str(b, "disposition", c->disposition, 1) < 0 ||
 	    put_str(b, "policy_dkim", c->policy_dkim, 1) < 0 ||
 	    put_str(b, "policy_spf", c->policy_spf, 1) < 0 ||
-	    buf_puts(b, ",\"reasons\":[") < 0)
+	    put_key(b, "reasons", 1) < 0 || buf_putc(b, '[') < 0)
 		return -1;
 	for (i = 0; i < c->nreasons; i++) {
 		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||

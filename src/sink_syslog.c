@@ -26,7 +26,7 @@ add_pair(void *arg, const char *key, const char *value, size_t len, bool number)
 {
 	struct buf *line = arg;
 
-	if (buf_printf(line, " %s=", key) < 0)
+	if (buf_putc(line, ' ') < 0 || buf_puts(line, key) < 0 || buf_putc(line, '=') < 0)
 		return -1;
 	if (number)
 		return buf_append(line, value, len);
