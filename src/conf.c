@@ -55,7 +55,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_archive_depth", CT_UINT, OFF(max_archive_depth), 1, 16, "4", "archives nested in archives" },
 	{ "max_records", CT_UINT, OFF(max_records), 1, 100000000, "500000", "records per report" },
 	{ "max_field_length", CT_UINT, OFF(max_field_length), 16, 1048576, "2048", "bytes of text in one XML field" },
-	{ "max_auth_results", CT_UINT, OFF(max_auth_results), 1, 100000, "64", "dkim, spf or reason entries per record" },
+	{ "max_auth_results", CT_UINT, OFF(max_auth_results), 1, 1000, "64", "dkim, spf or reason entries per record" },
 	{ "redis_socket", CT_STRING, OFF(redis_socket), 0, 0, "", "Redis Unix socket path (empty: none)" },
 	{ "redis_host", CT_STRING, OFF(redis_host), 0, 0, "", "Redis host (empty: none)" },
 	{ "redis_port", CT_UINT, OFF(redis_port), 1, 65535, "6379", "Redis TCP port" },

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,11 +77,16 @@ announce_records(void *arg, size_t from, size_t count)
 	struct dmarc_record rec;
 	size_t i;
 
-	report_seek(pl->rep, &a->cursor, from);
-	while (count-- > 0 && report_next(pl->rep, &a->cursor, &rec))
+	int more = 1;
+
+	if (report_seek(pl->rep, &a->cursor, from) < 0)
+		more = -1;
+	while (more > 0 && count-- > 0 && (more = report_next(pl->rep, &a->cursor, &rec)) > 0)
 		for (i = 0; i < pl->nsinks; i++)
 			if (pl->sinks[i]->ops->record(pl->sinks[i], a->view, &rec, &a->m->err) != DP_OK)
 				return DP_TEMPFAIL;
+	if (more < 0)
+		return dp_fail(&a->m->err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
 	for (i = 0; i < pl->nsinks; i++)
 		if (pl->sinks[i]->ops->report_end &&
 		    pl->sinks[i]->ops->report_end(pl->sinks[i], a->view, &a->m->err) != DP_OK)

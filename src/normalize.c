@@ -39,15 +39,29 @@ norm_lower(char *s, size_t len)
 }
 
 int
+norm_ip_parse(const char *s, int *family, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -1;
+}
+
+int
 norm_ip(const char *s, char out[NORM_IP_MAX])
 {
-	unsigned char addr[16];
+	uint8_t addr[16];
+	int family;
 
-	if (inet_pton(AF_INET, s, addr) == 1)
-		return inet_ntop(AF_INET, addr, out, NORM_IP_MAX) ? 0 : -1;
-	if (inet_pton(AF_INET6, s, addr) == 1)
-		return inet_ntop(AF_INET6, addr, out, NORM_IP_MAX) ? 0 : -1;
-	return -1;
+	if (norm_ip_parse(s, &family, addr) < 0)
+		return -1;
+	return inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, NORM_IP_MAX) ? 0 : -1;
 }
 
 int

@@ -25,6 +25,9 @@ void norm_lower(char *s, size_t len);
 #define NORM_IP_MAX 46
 int norm_ip(const char *s, char out[NORM_IP_MAX]);
 
+/* The same address in binary: *family 4 or 6, addr in network order. */
+int norm_ip_parse(const char *s, int *family, uint8_t addr[16]);
+
 /* A decimal integer 0..max, digits only. */
 int norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 

@@ -1,24 +1,32 @@
 /*
  * report.c - staged reports; see report.h.
  *
- * A record is packed into 32-bit words in one growing array:
- *   RC_COUNT_ string ids, count (low, high), has_count, the length of
- *   each list, then the list entries' string ids.
- * String ids point into the report's string table (strtab.h).
+ * A record is packed into 32-bit words appended to a word log (which
+ * spills to disk for very large reports, wordlog.h):
+ *   RC_COUNT_ string ids (the source_ip slot holds its address family:
+ *   0, 4 or 6), the address in 4 words, count (low, high), has_count, the
+ *   length of each list, then the list entries' string ids.
+ * String ids point into the report's string table (strtab.h); addresses
+ * are kept binary because each is usually seen once.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "report.h"
 #include "strtab.h"
+#include "wordlog.h"
 
 static const unsigned list_width[RL_COUNT_] = { 2, 4, 4 };	/* ids per entry */
 
-#define HDR_WORDS (RC_COUNT_ + 3 + RL_COUNT_)
+/* Offsets in a packed record. */
+#define W_ADDR RC_COUNT_		/* 4 words of address */
+#define W_COUNT (W_ADDR + 4)		/* count low, high, has_count */
+#define W_NLIST (W_COUNT + 3)		/* length of each list */
+#define HDR_WORDS (W_NLIST + RL_COUNT_)
 
 struct report {
 	struct strtab strings;
@@ -28,20 +36,24 @@ struct report {
 	int64_t begin, end;
 	unsigned pct;
 
-	struct buf packed;	/* the records, as uint32_t words */
+	struct wordlog packed;	/* the records */
 	size_t nrecords;
 
 	/* The record being parsed. */
 	uint32_t cur[RC_COUNT_];
+	uint32_t addr[4];
 	uint64_t count;
 	bool has_count;
 	uint32_t *list[RL_COUNT_];	/* max_list entries of list_width ids each */
 	unsigned nlist[RL_COUNT_];
 	unsigned max_list;
 
+	uint32_t *run;			/* one record being packed */
+
 	/* Scratch for the views handed to sinks. */
 	struct dmarc_reason *reasons;
 	struct dmarc_auth *dkim, *spf;
+	char ip[INET6_ADDRSTRLEN];
 };
 
 struct report *
@@ -53,8 +65,10 @@ report_new(unsigned max_list)
 	if (!r)
 		return NULL;
 	r->strings = (struct strtab)STRTAB_INIT;
-	r->packed = (struct buf)BUF_INIT(SIZE_MAX / 4);
+	wordlog_init(&r->packed);
 	r->max_list = max_list;
+	if (!(r->run = calloc(HDR_WORDS + (size_t)max_list * (2 + 4 + 4), sizeof *r->run)))
+		goto fail;
 	for (l = 0; l < RL_COUNT_; l++)
 		if (!(r->list[l] = calloc((size_t)max_list * list_width[l], sizeof(uint32_t))))
 			goto fail;
@@ -77,7 +91,8 @@ report_free(struct report *r)
 	if (!r)
 		return;
 	strtab_free(&r->strings);
-	buf_free(&r->packed);
+	wordlog_free(&r->packed);
+	free(r->run);
 	for (l = 0; l < RL_COUNT_; l++)
 		free(r->list[l]);
 	free(r->reasons);
@@ -90,7 +105,7 @@ void
 report_reset(struct report *r)
 {
 	strtab_reset(&r->strings);
-	buf_reset(&r->packed);
+	wordlog_reset(&r->packed);
 	memset(r->field, 0, sizeof r->field);
 	r->xml_schema = "rfc7489";
 	r->has_begin = r->has_end = r->has_pct = false;
@@ -114,6 +129,7 @@ void
 report_record_begin(struct report *r)
 {
 	memset(r->cur, 0, sizeof r->cur);
+	memset(r->addr, 0, sizeof r->addr);
 	memset(r->nlist, 0, sizeof r->nlist);
 	r->has_count = false;
 	r->count = 0;
@@ -123,6 +139,13 @@ void
 report_record_set(struct report *r, enum record_field f, uint32_t id)
 {
 	r->cur[f] = id;
+}
+
+void
+report_record_ip(struct report *r, int family, const uint8_t addr[16])
+{
+	r->cur[RC_SOURCE_IP] = (uint32_t)family;
+	memcpy(r->addr, addr, 16);
 }
 
 void
@@ -152,21 +175,24 @@ report_record_entry_set(struct report *r, enum record_list l, unsigned k, uint32
 int
 report_record_end(struct report *r)
 {
-	uint32_t hdr[HDR_WORDS];
-	unsigned l, i = 0;
+	uint32_t *w = r->run;
+	size_t n = HDR_WORDS;
+	unsigned l;
 
-	memcpy(hdr, r->cur, sizeof r->cur);
-	i = RC_COUNT_;
-	hdr[i++] = (uint32_t)r->count;
-	hdr[i++] = (uint32_t)(r->count >> 32);
-	hdr[i++] = r->has_count;
-	for (l = 0; l < RL_COUNT_; l++)
-		hdr[i++] = r->nlist[l];
-	if (buf_append(&r->packed, hdr, sizeof hdr) < 0)
+	memcpy(w, r->cur, sizeof r->cur);
+	memcpy(w + W_ADDR, r->addr, sizeof r->addr);
+	w[W_COUNT] = (uint32_t)r->count;
+	w[W_COUNT + 1] = (uint32_t)(r->count >> 32);
+	w[W_COUNT + 2] = r->has_count;
+	for (l = 0; l < RL_COUNT_; l++) {
+		size_t k = (size_t)r->nlist[l] * list_width[l];
+
+		w[W_NLIST + l] = r->nlist[l];
+		memcpy(w + n, r->list[l], k * sizeof *w);
+		n += k;
+	}
+	if (wordlog_append(&r->packed, w, n) < 0)
 		return -1;
-	for (l = 0; l < RL_COUNT_; l++)
-		if (buf_append(&r->packed, r->list[l], (size_t)r->nlist[l] * list_width[l] * sizeof(uint32_t)) < 0)
-			return -1;
 	r->nrecords++;
 	report_record_begin(r);
 	return 0;
@@ -219,68 +245,78 @@ report_view(const struct report *r, struct dmarc_report *out)
 	out->end_iso = r->has_end && record_iso8601(r->end, out->iso_buf[1]) == 0 ? out->iso_buf[1] : NULL;
 }
 
-/* Words taken by the record starting at w. */
+/* Words taken by the record whose header is h. */
 static size_t
-record_words(const uint32_t *w)
+record_words(const uint32_t *h)
 {
-	const uint32_t *n = w + RC_COUNT_ + 3;
+	const uint32_t *n = h + W_NLIST;
 
 	return HDR_WORDS + (size_t)n[RL_REASON] * list_width[RL_REASON] +
 	       (size_t)n[RL_DKIM] * list_width[RL_DKIM] + (size_t)n[RL_SPF] * list_width[RL_SPF];
 }
 
-void
-report_seek(const struct report *r, struct report_cursor *c, size_t ord)
+int
+report_seek(struct report *r, struct report_cursor *c, size_t ord)
 {
-	const uint32_t *w = (const uint32_t *)r->packed.data;
-
 	if (ord < c->ord) {
 		c->ord = 0;
 		c->word = 0;
 	}
 	while (c->ord < ord && c->ord < r->nrecords) {
-		c->word += record_words(w + c->word);
+		const uint32_t *h = wordlog_get(&r->packed, c->word, HDR_WORDS);
+
+		if (!h)
+			return -1;
+		c->word += record_words(h);
 		c->ord++;
 	}
+	return 0;
 }
 
-bool
-report_next(const struct report *r, struct report_cursor *c, struct dmarc_record *rec)
+int
+report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
 {
-	const uint32_t *w, *n;
 	const struct strtab *t = &r->strings;
+	const uint32_t *w, *n;
 	unsigned k, l;
+	size_t words;
 
 	if (c->ord >= r->nrecords)
-		return false;
-	w = (const uint32_t *)r->packed.data + c->word;
-	n = w + RC_COUNT_ + 3;
+		return 0;
+	if (!(w = wordlog_get(&r->packed, c->word, HDR_WORDS)))
+		return -1;
+	words = record_words(w);
+	if (!(w = wordlog_get(&r->packed, c->word, words)))
+		return -1;
+	n = w + W_NLIST;
 	memset(rec, 0, sizeof *rec);
 	rec->ord = c->ord;
-	rec->source_ip = strtab_get(t, w[RC_SOURCE_IP]);
+	if (w[RC_SOURCE_IP] && inet_ntop(w[RC_SOURCE_IP] == 4 ? AF_INET : AF_INET6, w + W_ADDR, r->ip, sizeof r->ip))
+		rec->source_ip = r->ip;
 	rec->disposition = strtab_get(t, w[RC_DISPOSITION]);
 	rec->policy_dkim = strtab_get(t, w[RC_POLICY_DKIM]);
 	rec->policy_spf = strtab_get(t, w[RC_POLICY_SPF]);
 	rec->header_from = strtab_get(t, w[RC_HEADER_FROM]);
 	rec->envelope_from = strtab_get(t, w[RC_ENVELOPE_FROM]);
 	rec->envelope_to = strtab_get(t, w[RC_ENVELOPE_TO]);
-	rec->count = (uint64_t)w[RC_COUNT_] | (uint64_t)w[RC_COUNT_ + 1] << 32;
-	rec->has_count = w[RC_COUNT_ + 2] != 0;
+	rec->count = (uint64_t)w[W_COUNT] | (uint64_t)w[W_COUNT + 1] << 32;
+	rec->has_count = w[W_COUNT + 2] != 0;
 	rec->nreasons = n[RL_REASON];
 	rec->ndkim = n[RL_DKIM];
 	rec->nspf = n[RL_SPF];
-	c->word += record_words(w);
+	c->word += words;
 	c->ord++;
 
 	w += HDR_WORDS;
-	for (k = 0; k < n[RL_REASON]; k++, w += 2) {
+	for (k = 0; k < rec->nreasons; k++, w += 2) {
 		r->reasons[k].type = strtab_get(t, w[REASON_TYPE]);
 		r->reasons[k].comment = strtab_get(t, w[REASON_COMMENT]);
 	}
 	for (l = RL_DKIM; l <= RL_SPF; l++) {
 		struct dmarc_auth *a = l == RL_DKIM ? r->dkim : r->spf;
+		size_t count = l == RL_DKIM ? rec->ndkim : rec->nspf;
 
-		for (k = 0; k < n[l]; k++, w += 4) {
+		for (k = 0; k < count; k++, w += 4) {
 			a[k].domain = strtab_get(t, w[AUTH_DOMAIN]);
 			a[k].selector = strtab_get(t, w[AUTH_SELECTOR]);
 			a[k].result = strtab_get(t, w[AUTH_RESULT]);
@@ -290,19 +326,19 @@ report_next(const struct report *r, struct report_cursor *c, struct dmarc_record
 	rec->reasons = r->reasons;
 	rec->dkim = r->dkim;
 	rec->spf = r->spf;
-	return true;
+	return 1;
 }
 
 enum dp_status
-report_each_record(const struct report *r, const struct dmarc_report *view,
-		   report_record_fn fn, void *arg)
+report_each_record(struct report *r, const struct dmarc_report *view, report_record_fn fn, void *arg)
 {
 	struct report_cursor c = { 0, 0 };
 	struct dmarc_record rec;
 	enum dp_status rc;
+	int more;
 
-	while (report_next(r, &c, &rec))
+	while ((more = report_next(r, &c, &rec)) > 0)
 		if ((rc = fn(arg, view, &rec)) != DP_OK)
 			return rc;
-	return DP_OK;
+	return more < 0 ? DP_TEMPFAIL : DP_OK;
 }

@@ -56,12 +56,14 @@ void report_set_schema(struct report *r, const char *xml_schema);	/* static stri
 /* Start a record; its fields are set until report_record_end(). */
 void report_record_begin(struct report *r);
 void report_record_set(struct report *r, enum record_field f, uint32_t id);
+/* The source address: family 4 or 6, addr in network order (16 bytes, IPv4 in the first 4). */
+void report_record_ip(struct report *r, int family, const uint8_t addr[16]);
 void report_record_count(struct report *r, uint64_t count);
 /* Add an empty entry to a list; -1 when the list is full. */
 int report_record_add(struct report *r, enum record_list l);
 /* Set field k of the list's last entry (ignored when the list is empty). */
 void report_record_entry_set(struct report *r, enum record_list l, unsigned k, uint32_t id);
-/* Append the record; 0 or -1 (ENOMEM/EFBIG). */
+/* Append the record; 0 or -1 with errno (ENOMEM, EFBIG, or the spill file's error). */
 int report_record_end(struct report *r);
 
 size_t report_nrecords(const struct report *r);
@@ -82,14 +84,15 @@ struct report_cursor {
 	size_t word;	/* its offset in the packed records */
 };
 
-/* Position c at record ord (at the end if ord >= the number of records). */
-void report_seek(const struct report *r, struct report_cursor *c, size_t ord);
+/* Position c at record ord (at the end if ord >= the number of records); 0 or -1 on a read error. */
+int report_seek(struct report *r, struct report_cursor *c, size_t ord);
 
 /*
- * Decode the record at c into *rec and move c past it; false at the end.
- * rec's pointers are valid until the next call or until r changes.
+ * Decode the record at c into *rec and move c past it: 1, or 0 at the end,
+ * or -1 with errno when the spill file cannot be read.  rec's pointers are
+ * valid until the next call or until r changes.
  */
-bool report_next(const struct report *r, struct report_cursor *c, struct dmarc_record *rec);
+int report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec);
 
 /*
  * Call fn for each record in order, stopping at the first non-DP_OK
@@ -97,7 +100,7 @@ bool report_next(const struct report *r, struct report_cursor *c, struct dmarc_r
  */
 typedef enum dp_status (*report_record_fn)(void *arg, const struct dmarc_report *rep,
 					   const struct dmarc_record *rec);
-enum dp_status report_each_record(const struct report *r, const struct dmarc_report *view,
+enum dp_status report_each_record(struct report *r, const struct dmarc_report *view,
 				  report_record_fn fn, void *arg);
 
 #endif

@@ -43,7 +43,7 @@ void store_free(struct store *s);
  * otherwise (connection, timeout, OOM, READONLY, auth): then some chunks
  * may be stored and a redelivery completes the report.
  */
-enum dp_status store_report(struct store *s, const struct report *rep, const struct dmarc_report *view,
+enum dp_status store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
 			    store_announce_fn announce, void *arg, struct store_result *res,
 			    struct dp_error *err);
 

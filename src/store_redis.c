@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -171,13 +172,14 @@ add_field(void *arg, const char *key, const char *value, size_t len, bool number
 
 /* Arguments for the records from c on, at most chunk of them; c moves past them. */
 static int
-build_chunk(struct store *s, const struct report *rep, const struct dmarc_report *view,
+build_chunk(struct store *s, struct report *rep, const struct dmarc_report *view,
 	    struct report_cursor *c, char *marker)
 {
 	const struct conf *conf = s->conf;
 	struct dmarc_record rec;
 	size_t start = c->ord, nrec = 0;
 	long nrec_arg;
+	int more = 1;
 
 	buf_reset(&s->arena);
 	s->nargs = 0;
@@ -187,7 +189,7 @@ build_chunk(struct store *s, const struct report *rep, const struct dmarc_report
 	    add_num(s, conf->stream_maxlen) < 0 || add_num(s, (uint64_t)conf->dedup_ttl_days * 86400) < 0 ||
 	    (nrec_arg = add_num(s, 0)) < 0)
 		return -1;
-	while (nrec < conf->redis_chunk_records && report_next(rep, c, &rec)) {
+	while (nrec < conf->redis_chunk_records && (more = report_next(rep, c, &rec)) > 0) {
 		long count_arg = add_num(s, 0);
 		size_t before = s->nargs;
 		char num[24];
@@ -202,6 +204,8 @@ build_chunk(struct store *s, const struct report *rep, const struct dmarc_report
 			return -1;
 		nrec++;
 	}
+	if (more < 0)
+		return -1;
 	{
 		char num[24];
 
@@ -266,7 +270,7 @@ parse_reply(const redisReply *r, struct chunk_reply *out)
 }
 
 enum dp_status
-store_report(struct store *s, const struct report *rep, const struct dmarc_report *view,
+store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
 	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
 {
 	struct report_cursor c = { 0, 0 };
@@ -280,7 +284,7 @@ store_report(struct store *s, const struct report *rep, const struct dmarc_repor
 		size_t start = c.ord;
 
 		if (build_chunk(s, rep, view, &c, marker) < 0) {
-			rc = dp_fail(err, DP_TEMPFAIL, "out of memory building a Redis chunk");
+			rc = dp_fail(err, DP_TEMPFAIL, "cannot build a Redis chunk: %s", strerror(errno));
 			break;
 		}
 		if (!(reply = run_chunk(s, err))) {
@@ -315,7 +319,10 @@ store_report(struct store *s, const struct report *rep, const struct dmarc_repor
 			break;	/* complete */
 		if ((size_t)cr.next != c.ord) {
 			log_debug("rid %s: chunk at %zu, marker at %lld: resuming there", view->rid, start, cr.next);
-			report_seek(rep, &c, (size_t)cr.next);
+			if (report_seek(rep, &c, (size_t)cr.next) < 0) {
+				rc = dp_fail(err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
+				break;
+			}
 		}
 	}
 	g_free(marker);

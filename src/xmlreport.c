@@ -240,7 +240,8 @@ leave_leaf(struct xr *x, const struct leaf *lf)
 {
 	size_t len = x->textlen;
 	char *s = norm_trim(x->text, &len);
-	char ip[NORM_IP_MAX];
+	uint8_t addr[16];
+	int family;
 	uint64_t v;
 	uint32_t id = 0;
 
@@ -251,13 +252,12 @@ leave_leaf(struct xr *x, const struct leaf *lf)
 		norm_lower(s, len);
 		break;
 	case V_IP:
-		if (norm_ip(s, ip) < 0) {
+		if (norm_ip_parse(s, &family, addr) < 0) {
 			xr_stop(x, DP_REFUSE, "invalid %s", lf->name);
 			return;
 		}
-		s = ip;
-		len = strlen(ip);
-		break;
+		report_record_ip(x->rep, family, addr);
+		return;
 	case V_COUNT:
 	case V_TIME:
 	case V_PCT:
@@ -303,8 +303,8 @@ leave(struct xr *x, enum node n)
 	switch (n) {
 	case N_RECORD:
 		if (report_record_end(x->rep) < 0)
-			xr_stop(x, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "%s",
-				errno == EFBIG ? "report too large" : "out of memory");
+			xr_stop(x, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "cannot keep the report's records: %s",
+				strerror(errno));
 		break;
 	case N_FEEDBACK:
 		x->done = true;

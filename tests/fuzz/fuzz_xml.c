@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = 0;
 
 		report_view(rep, &view);
-		while (report_next(rep, &c, &rec)) {
+		while (report_next(rep, &c, &rec) > 0) {
 			if (rec.ord != n++ || record_flatten(&view, &rec, &scratch, touch, NULL) != 0)
 				abort();
 		}
