@@ -73,13 +73,10 @@ emit_list(struct flat *f, const char *key, const void *items, size_t n, size_t s
 #define REASON(field) sizeof(struct dmarc_reason), offsetof(struct dmarc_reason, field)
 
 int
-record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
-	       struct buf *scratch, flat_fn fn, void *arg)
+flatten_report(const struct dmarc_report *r, struct buf *scratch, flat_fn fn, void *arg)
 {
 	struct flat f = { scratch, fn, arg, 0 };
 
-	emit_str(&f, "rid", r->rid);
-	emit_num(&f, "ord", c->ord);
 	emit_num(&f, "records", r->nrecords);
 	emit_str(&f, "org_name", r->org_name);
 	emit_str(&f, "org_email", r->org_email);
@@ -99,6 +96,14 @@ record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
 	emit_str(&f, "xml_schema", r->xml_schema);
 	emit_str(&f, "generator", r->generator);
 	emit_str(&f, "discovery_method", r->discovery_method);
+	return f.rc;
+}
+
+int
+flatten_row(const struct dmarc_record *c, struct buf *scratch, flat_fn fn, void *arg)
+{
+	struct flat f = { scratch, fn, arg, 0 };
+
 	emit_str(&f, "source_ip", c->source_ip);
 	if (c->has_count)
 		emit_num(&f, "count", c->count);
@@ -119,4 +124,17 @@ record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
 	emit_list(&f, "spf_results", c->spf, c->nspf, AUTH(result));
 	emit_list(&f, "spf_human_results", c->spf, c->nspf, AUTH(human_result));
 	return f.rc;
+}
+
+int
+record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
+	       struct buf *scratch, flat_fn fn, void *arg)
+{
+	struct flat f = { scratch, fn, arg, 0 };
+
+	emit_str(&f, "rid", r->rid);
+	emit_num(&f, "ord", c->ord);
+	if (f.rc || (f.rc = flatten_report(r, scratch, fn, arg)) != 0)
+		return f.rc;
+	return flatten_row(c, scratch, fn, arg);
 }

@@ -27,4 +27,12 @@ typedef int (*flat_fn)(void *arg, const char *key, const char *value, size_t len
 int record_flatten(const struct dmarc_report *rep, const struct dmarc_record *rec,
 		   struct buf *scratch, flat_fn fn, void *arg);
 
+/*
+ * The same in parts, for outputs that build the report's fields once and
+ * repeat them: rid and ord, then flatten_report (records ...
+ * discovery_method), then flatten_row (source_ip ... spf_human_results).
+ */
+int flatten_report(const struct dmarc_report *rep, struct buf *scratch, flat_fn fn, void *arg);
+int flatten_row(const struct dmarc_record *rec, struct buf *scratch, flat_fn fn, void *arg);
+
 #endif

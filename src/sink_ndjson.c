@@ -23,6 +23,8 @@ struct ndjson {
 	int fd;
 	const char *path;	/* for messages */
 	struct buf line;
+	struct buf report;	/* the report's fields, built once per batch of records */
+	bool have_report;
 };
 
 /* ,"key": (keys are ours: no escaping needed) */
@@ -76,14 +78,11 @@ put_auth_list(struct buf *b, const char *key, const char *selector_key,
 	return buf_putc(b, ']');
 }
 
+/* The report's fields, from "records" to "discovery_method": the same in each of its records. */
 static int
-format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_record *c)
+format_report(struct buf *b, const struct dmarc_report *r)
 {
-	size_t i;
-
-	if (buf_append(b, "{\"rid\":\"", 8) < 0 || buf_append(b, r->rid, RID_HEX_LEN) < 0 ||
-	    buf_putc(b, '"') < 0 || put_uint(b, "ord", true, c->ord) < 0 ||
-	    put_uint(b, "records", true, r->nrecords) < 0 ||
+	if (put_uint(b, "records", true, r->nrecords) < 0 ||
 	    put_str(b, "org_name", r->org_name, 1) < 0 ||
 	    put_str(b, "org_email", r->org_email, 1) < 0 ||
 	    put_str(b, "report_id", r->report_id, 1) < 0 ||
@@ -101,7 +100,20 @@ format_record(struct buf *b, const struct dmarc_report *r, const struct dmarc_re
 	    put_str(b, "testing", r->testing, 1) < 0 ||
 	    put_str(b, "xml_schema", r->xml_schema, 1) < 0 ||
 	    put_str(b, "generator", r->generator, 1) < 0 ||
-	    put_str(b, "discovery_method", r->discovery_method, 1) < 0 ||
+	    put_str(b, "discovery_method", r->discovery_method, 1) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+format_record(struct buf *b, const struct buf *report, const struct dmarc_report *r,
+	      const struct dmarc_record *c)
+{
+	size_t i;
+
+	if (buf_append(b, "{\"rid\":\"", 8) < 0 || buf_append(b, r->rid, RID_HEX_LEN) < 0 ||
+	    buf_putc(b, '"') < 0 || put_uint(b, "ord", true, c->ord) < 0 ||
+	    buf_append(b, report->data, report->len) < 0 ||
 	    put_str(b, "source_ip", c->source_ip, 1) < 0)
 		return -1;
 	if (put_uint(b, "count", c->has_count, c->count) < 0 ||
@@ -157,7 +169,13 @@ ndjson_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 {
 	struct ndjson *nj = s->state;
 
-	if (format_record(&nj->line, rep, rec) < 0)
+	if (!nj->have_report) {
+		buf_reset(&nj->report);
+		if (format_report(&nj->report, rep) < 0)
+			return dp_fail(err, DP_TEMPFAIL, "out of memory formatting NDJSON");
+		nj->have_report = true;
+	}
+	if (format_record(&nj->line, &nj->report, rep, rec) < 0)
 		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting NDJSON");
 	if (nj->line.len >= NDJSON_FLUSH_AT)
 		return ndjson_flush(nj, err);
@@ -167,8 +185,11 @@ ndjson_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 static enum dp_status
 ndjson_report_end(struct sink *s, const struct dmarc_report *rep, struct dp_error *err)
 {
+	struct ndjson *nj = s->state;
+
 	(void)rep;
-	return ndjson_flush(s->state, err);
+	nj->have_report = false;
+	return ndjson_flush(nj, err);
 }
 
 static void
@@ -177,6 +198,7 @@ ndjson_close(struct sink *s)
 	struct ndjson *nj = s->state;
 
 	buf_free(&nj->line);
+	buf_free(&nj->report);
 	free(nj);
 }
 
@@ -201,6 +223,7 @@ sink_ndjson_new(int fd, const char *path)
 	nj->fd = fd;
 	nj->path = path;
 	nj->line = (struct buf)BUF_INIT(0);
+	nj->report = (struct buf)BUF_INIT(0);
 	s->ops = &ndjson_ops;
 	s->state = nj;
 	return s;

@@ -19,6 +19,8 @@
 struct syslog_sink {
 	struct buf line;
 	struct buf scratch;
+	struct buf report;	/* the report's pairs, built once per batch of records */
+	bool have_report;
 };
 
 static int
@@ -41,11 +43,27 @@ syslog_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 {
 	struct syslog_sink *ss = s->state;
 
+	if (!ss->have_report) {
+		buf_reset(&ss->report);
+		if (flatten_report(rep, &ss->scratch, add_pair, &ss->report) != 0)
+			return dp_fail(err, DP_TEMPFAIL, "out of memory formatting a syslog line");
+		ss->have_report = true;
+	}
 	buf_reset(&ss->line);
-	if (buf_puts(&ss->line, "event=record") < 0 ||
-	    record_flatten(rep, rec, &ss->scratch, add_pair, &ss->line) != 0)
+	if (buf_puts(&ss->line, "event=record rid=\"") < 0 || buf_append(&ss->line, rep->rid, RID_HEX_LEN) < 0 ||
+	    buf_puts(&ss->line, "\" ord=") < 0 || buf_putu(&ss->line, rec->ord) < 0 ||
+	    buf_append(&ss->line, ss->report.data, ss->report.len) < 0 ||
+	    flatten_row(rec, &ss->scratch, add_pair, &ss->line) != 0)
 		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting a syslog line");
 	log_line(LOG_INFO, ss->line.data);
+	return DP_OK;
+}
+
+static enum dp_status
+syslog_report_end(struct sink *s, const struct dmarc_report *rep, struct dp_error *err)
+{
+	(void)rep; (void)err;
+	((struct syslog_sink *)s->state)->have_report = false;
 	return DP_OK;
 }
 
@@ -56,13 +74,14 @@ syslog_close(struct sink *s)
 
 	buf_free(&ss->line);
 	buf_free(&ss->scratch);
+	buf_free(&ss->report);
 	free(ss);
 }
 
 static const struct sink_ops syslog_ops = {
 	.name = "syslog",
 	.record = syslog_record,
-	.report_end = NULL,
+	.report_end = syslog_report_end,
 	.close = syslog_close,
 };
 
@@ -79,6 +98,7 @@ sink_syslog_new(void)
 	}
 	ss->line = (struct buf)BUF_INIT(0);
 	ss->scratch = (struct buf)BUF_INIT(0);
+	ss->report = (struct buf)BUF_INIT(0);
 	s->ops = &syslog_ops;
 	s->state = ss;
 	return s;

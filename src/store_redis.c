@@ -90,6 +90,9 @@ struct store {
 	struct buf scratch;		/* for record_flatten */
 	size_t *off, *len;		/* owned, cap entries */
 	size_t nargs, cap;
+	/* The report's fields, the same for each record: bytes in arena, listed once. */
+	size_t tmpl_off[64], tmpl_len[64];
+	size_t ntmpl;
 };
 
 struct store *
@@ -152,6 +155,39 @@ add_arg(struct store *s, const char *p, size_t n)
 	return (long)s->nargs++;
 }
 
+/* Append an argument whose bytes are already in the arena. */
+static long
+add_ref(struct store *s, size_t off, size_t len)
+{
+	long i = add_arg(s, "", 0);
+
+	if (i >= 0) {
+		s->off[i] = off;
+		s->len[i] = len;
+	}
+	return i;
+}
+
+/* Keep the bytes of one report field in the arena, listed in the template. */
+static int
+add_template(void *arg, const char *key, const char *value, size_t len, bool number)
+{
+	struct store *s = arg;
+	const char *part[2] = { key, value };
+	size_t plen[2] = { strlen(key), len }, k;
+
+	(void)number;
+	for (k = 0; k < 2; k++) {
+		if (s->ntmpl >= sizeof s->tmpl_off / sizeof s->tmpl_off[0])
+			return -1;
+		s->tmpl_off[s->ntmpl] = s->arena.len;
+		s->tmpl_len[s->ntmpl++] = plen[k];
+		if (buf_append(&s->arena, part[k], plen[k]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static long
 add_num(struct store *s, uint64_t v)
 {
@@ -189,12 +225,21 @@ build_chunk(struct store *s, struct report *rep, const struct dmarc_report *view
 	    add_num(s, conf->stream_maxlen) < 0 || add_num(s, (uint64_t)conf->dedup_ttl_days * 86400) < 0 ||
 	    (nrec_arg = add_num(s, 0)) < 0)
 		return -1;
+	s->ntmpl = 0;
+	if (flatten_report(view, &s->scratch, add_template, s) != 0)
+		return -1;
 	while (nrec < conf->redis_chunk_records && (more = report_next(rep, c, &rec)) > 0) {
 		long count_arg = add_num(s, 0);
-		size_t before = s->nargs;
+		size_t before = s->nargs, k;
 		char num[24];
 
-		if (count_arg < 0 || record_flatten(view, &rec, &s->scratch, add_field, s) != 0)
+		if (count_arg < 0 || add_arg(s, "rid", 3) < 0 || add_arg(s, view->rid, RID_HEX_LEN) < 0 ||
+		    add_arg(s, "ord", 3) < 0 || add_num(s, rec.ord) < 0)
+			return -1;
+		for (k = 0; k < s->ntmpl; k++)
+			if (add_ref(s, s->tmpl_off[k], s->tmpl_len[k]) < 0)
+				return -1;
+		if (flatten_row(&rec, &s->scratch, add_field, s) != 0)
 			return -1;
 		/* Fill in the field count now that it is known (the slot holds "0"). */
 		snprintf(num, sizeof num, "%zu", s->nargs - before);
