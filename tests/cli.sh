@@ -2,21 +2,6 @@
 # Command line, exit status and side effects as the MTA sees them.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-n=0
-failed=0
-ok() {	# ok NAME CONDITION-EXIT-STATUS [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1${3:+: $3}"
-	fi
-}
-# The single line Postfix logs on a deferral.
-one_tempfail_line() {
-	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"
-}
-
 echo "1..18"
 mail=$FIXTURES/mail-zip.eml
 bad=$FIXTURES/mail-no-report.eml

@@ -6,7 +6,6 @@
 cases="$top_srcdir/tests/golden/cases.tsv"
 total=$(grep -cv '^#' "$cases")
 echo "1..$total"
-n=0
 grep -v '^#' "$cases" | while IFS='	' read -r input want_exit want_status want_reports want_records want_refused want_reason; do
 	n=$((n + 1))
 	path=$(fixture "$input")

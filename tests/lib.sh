@@ -5,7 +5,18 @@ top_builddir=$(pwd)
 DMARC_PIPE=${DMARC_PIPE:-$top_builddir/src/dmarc-pipe}
 FIXTURES=$top_builddir/tests/build/fixtures
 work=$(mktemp -d "${TMPDIR:-/tmp}/dmarc-pipe-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+
+# Processes a test started: stopped by PID (never by name) on the way out.
+bg_pids=
+stop_pids() {
+	local p
+	for p in $bg_pids; do
+		{ kill -9 "$p" && wait "$p"; } 2> /dev/null
+	done
+	bg_pids=
+}
+cleanup_hook() { :; }	# a test may redefine it
+trap 'cleanup_hook; stop_pids; rm -rf "$work"' EXIT INT TERM
 
 # Path of a case's input: data/NAME (hand-written) or build/NAME (generated).
 fixture() {
@@ -14,4 +25,37 @@ fixture() {
 	build/*) echo "$FIXTURES/${1#build/}" ;;
 	*) echo "$1" ;;
 	esac
+}
+
+# TAP: ok NAME STATUS [DIAGNOSTIC] passes when STATUS is 0; is NAME GOT WANT.
+n=0
+ok() {
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1${3:+: $3}"; fi
+}
+is() {
+	n=$((n + 1))
+	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# redis_start SOCKET [redis-server options...]: a private server; its PID in redis_pid.
+redis_start() {
+	local sock=$1 i
+	shift
+	redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --dir "$work" \
+		--logfile "$sock.log" "$@" &
+	redis_pid=$!
+	bg_pids="$bg_pids $redis_pid"
+	for i in $(seq 200); do
+		[ "$(REDISCLI_AUTH=${REDISCLI_AUTH:-} redis-cli -s "$sock" ping 2> /dev/null)" = PONG ] && return 0
+		sleep 0.05
+	done
+	echo "# redis-server on $sock did not start: $(tail -3 "$sock.log")"
+	return 1
+}
+
+# The single line Postfix logs on a deferral.
+one_tempfail_line() {
+	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"
 }

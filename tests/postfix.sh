@@ -4,29 +4,18 @@
 # through the pipe transport into a real Redis.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-[ "$(id -u)" -eq 0 ] || skip "Postfix needs root to start"
-command -v postfix > /dev/null || skip "postfix is not installed (tests/install-deps installs it)"
-command -v redis-server > /dev/null || skip "redis-server is not installed"
-[ -f /usr/share/postfix/master.cf.dist ] || skip "no /usr/share/postfix/master.cf.dist"
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix needs root to start"
+command -v postfix > /dev/null || skip_all "postfix is not installed (tests/install-deps installs it)"
+command -v redis-server > /dev/null || skip_all "redis-server is not installed"
+[ -f /usr/share/postfix/master.cf.dist ] || skip_all "no /usr/share/postfix/master.cf.dist"
 # The shipped master.cf runs dmarc-pipe as the user dmarc.
 id dmarc > /dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin dmarc ||
-	skip "cannot create the user dmarc"
+	skip_all "cannot create the user dmarc"
 
 pf=$work/postfix
-redis_pid=
-cleanup() {
+cleanup_hook() {
 	postfix -c "$pf/etc" stop > /dev/null 2>&1
 	[ -f "$pf/queue/pid/master.pid" ] && kill "$(tr -d ' ' < "$pf/queue/pid/master.pid")" 2> /dev/null
-	[ -n "$redis_pid" ] && { kill -9 "$redis_pid" && wait "$redis_pid"; } 2> /dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-n=0
-is() {	# is NAME GOT WANT
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
 }
 # Wait until the log shows `want` final dmarc deliveries (sent or deferred).
 wait_deliveries() {
@@ -49,10 +38,7 @@ chmod 755 "$work"
 mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
 chown postfix "$pf/data"
 
-redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-	--dir "$work" --logfile "$work/redis.log" &
-redis_pid=$!
-for i in $(seq 200); do [ "$(redis-cli -s "$work/redis.sock" ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done
+redis_start "$work/redis.sock" --unixsocketperm 777 || exit 1
 printf 'syslog = no\nredis_socket = %s\n' "$work/redis.sock" > "$work/dmarc-pipe.conf"
 # The build tree may sit where the dmarc user cannot go: install a copy here.
 mkdir "$work/bin"

@@ -3,28 +3,13 @@
 # dmarc-pipe, into a real Redis.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-command -v procmail > /dev/null || skip "procmail is not installed (tests/install-deps installs it)"
-command -v redis-server > /dev/null || skip "redis-server is not installed"
+command -v procmail > /dev/null || skip_all "procmail is not installed (tests/install-deps installs it)"
+command -v redis-server > /dev/null || skip_all "redis-server is not installed"
 
-redis_pid=
-cleanup() {
-	[ -n "$redis_pid" ] && { kill -9 "$redis_pid" && wait "$redis_pid"; } 2> /dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-n=0
-is() {	# is NAME GOT WANT
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
-}
 xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
 
 echo "1..7"
-redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no \
-	--dir "$work" --logfile "$work/redis.log" &
-redis_pid=$!
-for i in $(seq 200); do [ "$(redis-cli -s "$work/redis.sock" ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done
+redis_start "$work/redis.sock" || exit 1
 printf 'syslog = no\nredis_socket = %s\n' "$work/redis.sock" > "$work/dmarc-pipe.conf"
 sed -e "s|@bindir@|$top_builddir/src|g" -e "s|@sysconfdir@|$work|g" \
 	"$top_srcdir/procmail/dmarc-pipe.rc.in" > "$work/procmailrc"

@@ -4,35 +4,15 @@
 # loopback port for the replica test) and stops them by PID.
 . "${srcdir:-.}/tests/lib.sh"
 
-if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
-	echo "1..0 # SKIP redis-server is not installed (tests/install-deps installs it)"
-	exit 0
-fi
-
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		{ kill -9 "$p" && wait "$p"; } 2> /dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
+	skip_all "redis-server is not installed (tests/install-deps installs it)"
 
 # start_redis NAME [redis-server options...]: a server on $work/NAME.sock.
 start_redis() {
-	local name=$1 i
+	local name=$1
 	shift
-	redis-server --port 0 --unixsocket "$work/$name.sock" --unixsocketperm 700 --save '' \
-		--appendonly no --dir "$work" --logfile "$work/$name.log" "$@" &
-	pids+=($!)
-	eval "pid_$name=$!"
-	for i in $(seq 200); do
-		[ "$(REDISCLI_AUTH=${REDISCLI_AUTH:-} redis-cli -s "$work/$name.sock" ping 2> /dev/null)" = PONG ] && return 0
-		sleep 0.05
-	done
-	echo "# redis $name did not start: $(tail -3 "$work/$name.log")"
-	return 1
+	redis_start "$work/$name.sock" "$@" || return 1
+	eval "pid_$name=$redis_pid"
 }
 stop_redis() {
 	local pid
@@ -70,16 +50,6 @@ uniq_count() {
 		return n .. ' ' .. dup" 1 "{${2:-dmarc}}:records"
 }
 
-n=0
-ok() {	# ok NAME STATUS [DIAGNOSTIC]: STATUS 0 passes
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1${3:+: $3}"; fi
-}
-is() {	# is NAME GOT WANT
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
-}
-tempfail_line() { [ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"; }
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
 echo "1..28"
@@ -155,7 +125,7 @@ is "and nothing more" "$(xlen main kill)" 20000
 stop_redis main
 "$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > "$work/out" 2> /dev/null
 rc=$?
-tempfail_line "$work/out"
+one_tempfail_line "$work/out"
 ok "Redis stopped: exit 75 with one 4.3.0 line" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
 start_redis main
 "$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > /dev/null 2>&1
@@ -163,19 +133,19 @@ is "Redis back: redelivery stores the report" "$(xlen main)" 3
 
 # A listener that accepts and never answers.
 "${PYTHON3:-python3}" -c '
-import socket, sys, time
+import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1]); s.listen(8)
 conns = []
 while True:
     c, _ = s.accept(); conns.append(c)
 ' "$work/silent.sock" &
-pids+=($!)
+bg_pids="$bg_pids $!"
 for i in $(seq 100); do [ -S "$work/silent.sock" ] && break; sleep 0.05; done
 conf "$work/silent.conf" silent "redis_timeout_ms = 300"
 timeout 60 "$DMARC_PIPE" -c "$work/silent.conf" < "$mail" > "$work/out" 2> /dev/null
 rc=$?
-tempfail_line "$work/out"
+one_tempfail_line "$work/out"
 ok "silent server: exit 75 after the command timeout" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
 
 conf "$work/oom.conf" main "key_prefix = oom"
@@ -201,7 +171,7 @@ is "ACL user and database 3: stored" "$?/$(REDISCLI_AUTH=s3cret rcli auth -n 3 X
 # A read-only replica.
 port=$("${PYTHON3:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/primary.log" &
-pids+=($!)
+bg_pids="$bg_pids $!"
 for i in $(seq 100); do [ "$(redis-cli -p "$port" ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done
 start_redis replica --replicaof 127.0.0.1 "$port"
 conf "$work/replica.conf" replica

@@ -6,7 +6,6 @@
 set -- "$top_srcdir"/tests/fuzz/regressions/message/*
 [ -f "$1" ] || { echo "1..0 # SKIP no regression inputs"; exit 0; }
 echo "1..$#"
-n=0
 for f in "$@"; do
 	n=$((n + 1))
 	${DMARC_PIPE_WRAPPER:-} "$DMARC_PIPE" --dry-run --ndjson /dev/null < "$f" > /dev/null 2>&1

@@ -4,20 +4,7 @@
 # file of their own, hostile text escaped.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-command -v rsyslogd > /dev/null || skip "rsyslogd is not installed (tests/install-deps installs it)"
-
-rs_pid=
-cleanup() {
-	[ -n "$rs_pid" ] && { kill "$rs_pid" && wait "$rs_pid"; } 2> /dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-n=0
-is() {	# is NAME GOT WANT
-	n=$((n + 1))
-	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
-}
+command -v rsyslogd > /dev/null || skip_all "rsyslogd is not installed (tests/install-deps installs it)"
 
 echo "1..7"
 mkdir "$work/log" "$work/spool"
@@ -29,7 +16,7 @@ input(type="imuxsock" Socket="$work/log.sock" CreatePath="on")
 include(file="$work/30-dmarc-pipe.conf")
 EOC
 rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid" > "$work/rsyslogd.out" 2>&1 &
-rs_pid=$!
+bg_pids="$bg_pids $!"
 for i in $(seq 200); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
 [ -S "$work/log.sock" ] || { sed 's/^/# /' "$work/rsyslogd.out"; exit 1; }
 
