@@ -171,8 +171,11 @@ struct xr {
 	char *text;		/* leaf text, max_field_length + 1 bytes */
 	size_t textlen;
 	char xml_error[160];	/* libxml2's first error message */
-	bool at_end;		/* the last chunk is being parsed */
+	bool at_end;		/* the input has ended */
 	bool error_at_end;	/* the first error came only when the input ended */
+
+	struct stream *src;	/* where libxml2 reads from (xr_read) */
+	uint64_t fed;		/* bytes handed to libxml2 */
 };
 
 static void xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
@@ -505,6 +508,33 @@ sax_setup(xmlSAXHandler *sax)
 	sax->serror = xr_error;
 }
 
+/* libxml2's input: the decoded stream, counted against max_report_size. */
+static int
+xr_read(void *ctx, char *buf, int len)
+{
+	struct xr *x = ctx;
+	const uint8_t *p;
+	ssize_t n = stream_peek(x->src, 1, &p);
+
+	if (n < 0)
+		return -1;	/* the stream's reason is in err already */
+	if (n == 0) {
+		x->at_end = true;
+		return 0;
+	}
+	if (n > len)
+		n = len;
+	if ((uint64_t)n > x->conf->max_report_size - x->fed) {
+		dp_fail(x->err, DP_REFUSE, "report exceeds max_report_size (%" PRIu64 " bytes)",
+			x->conf->max_report_size);
+		return -1;
+	}
+	memcpy(buf, p, (size_t)n);
+	stream_skip(x->src, (size_t)n);
+	x->fed += (uint64_t)n;
+	return (int)n;
+}
+
 /* Read the rest of s, so decoding errors (a bad CRC) still show. */
 static void
 drain(struct stream *s)
@@ -519,10 +549,9 @@ enum dp_status
 xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 		 struct xml_result *res, struct dp_error *err)
 {
-	struct xr x = { .conf = c, .rep = rep, .res = res, .err = err };
+	struct xr x = { .conf = c, .rep = rep, .res = res, .err = err, .src = s };
 	xmlSAXHandler sax;
 	const uint8_t *p;
-	uint64_t fed = 0;
 	ssize_t n;
 
 	memset(res, 0, sizeof *res);
@@ -535,37 +564,22 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 		goto out;
 	stream_skip(s, xml_leading_junk(p, (size_t)n));
 
+	/*
+	 * libxml2 pulls the input through xr_read: its pull parser does less
+	 * work per byte than the push parser, which looks ahead for the end
+	 * of every tag before parsing it.
+	 */
 	sax_setup(&sax);
-	if (!(x.ctxt = xmlCreatePushParserCtxt(&sax, &x, NULL, 0, NULL))) {
+	if (!(x.ctxt = xmlCreateIOParserCtxt(&sax, &x, xr_read, NULL, &x, XML_CHAR_ENCODING_NONE))) {
 		dp_fail(err, DP_TEMPFAIL, "out of memory");
 		goto out;
 	}
 	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-
-	for (;;) {
-		if ((n = stream_next(s, &p)) < 0)
-			break;
-		if (n > 0 && (uint64_t)n > c->max_report_size - fed) {
-			dp_fail(err, DP_REFUSE, "report exceeds max_report_size (%" PRIu64 " bytes)",
-				c->max_report_size);
-			break;
-		}
-		fed += (uint64_t)n;
-		/* The return value counts recoverable (namespace) errors too: look at wellFormed. */
-		x.at_end = n == 0;
-		xmlParseChunk(x.ctxt, (const char *)p, (int)n, n == 0);
-		if (x.stopped)
-			break;
-		if (!x.ctxt->wellFormed) {
-			/* After a complete report, keep reading: its input must still decode cleanly. */
-			if (x.done) {
-				log_debug("ignoring XML after the report: %s", x.xml_error);
-				drain(s);
-			}
-			break;
-		}
-		if (n == 0)
-			break;
+	xmlParseDocument(x.ctxt);
+	/* After a complete report, keep reading: its input must still decode cleanly. */
+	if (!x.stopped && !x.ctxt->wellFormed && x.done && err->status == DP_OK) {
+		log_debug("ignoring XML after the report: %s", x.xml_error);
+		drain(s);
 	}
 
 	if (err->status != DP_OK) {

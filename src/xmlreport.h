@@ -1,7 +1,7 @@
 /*
  * xmlreport.h - one DMARC aggregate report from an XML document.
  *
- * libxml2's SAX2 push parser is fed straight from the decoding stream:
+ * libxml2's SAX2 parser pulls its input straight from the decoding stream:
  * no tree, no whole-document buffer.  Both the RFC 7489 schema (no
  * namespace) and DMARCbis (urn:ietf:params:xml:ns:dmarc-2.0) are read;
  * elements of other namespaces and unknown elements are skipped with all
