@@ -176,6 +176,13 @@ struct xr {
 
 	struct stream *src;	/* where libxml2 reads from (xr_read) */
 	uint64_t fed;		/* bytes handed to libxml2 */
+
+	/*
+	 * libxml2 interns element names in its dictionary: within one document
+	 * the same name is the same pointer, so (parent, pointer) finds the
+	 * child kind without string compares after the first time.
+	 */
+	struct { const xmlChar *name; enum node parent, child; } seen[64];
 };
 
 static void xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
@@ -202,6 +209,19 @@ child_of(enum node parent, const char *name)
 		if (!strcmp(transitions[i].name, name))
 			return transitions[i].child;
 	return N_NONE;
+}
+
+static enum node
+lookup_child(struct xr *x, enum node parent, const xmlChar *name)
+{
+	size_t i = (((uintptr_t)name >> 4) ^ (uintptr_t)parent * 7) & 63;
+
+	if (x->seen[i].name != name || x->seen[i].parent != parent) {
+		x->seen[i].name = name;
+		x->seen[i].parent = parent;
+		x->seen[i].child = child_of(parent, (const char *)name);
+	}
+	return x->seen[i].child;
 }
 
 static bool
@@ -356,7 +376,7 @@ xr_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
 		x->stack[x->top++] = N_FEEDBACK;
 		return;
 	}
-	if (!same_ns(x->ns, uri) || (n = child_of(x->stack[x->top - 1], name)) == N_NONE ||
+	if (!same_ns(x->ns, uri) || (n = lookup_child(x, x->stack[x->top - 1], localname)) == N_NONE ||
 	    x->top >= STACK_MAX) {
 		x->skip = 1;
 		return;
