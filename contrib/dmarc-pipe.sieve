@@ -15,7 +15,7 @@
 #     sieve_pipe_exec_timeout = 120s
 # and a link: ln -s /usr/local/bin/dmarc-pipe /usr/local/lib/dovecot/sieve-pipe/
 
-require ["vnd.dovecot.pipe", "fileinto", "mailbox"];
+require ["vnd.dovecot.pipe", "copy", "fileinto", "mailbox"];
 
 fileinto :create "DMARC";
 pipe :copy :try "dmarc-pipe";
