@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "budget.h"
-#include "buf.h"
 #include "deadline.h"
 #include "escape.h"
 #include "log.h"
@@ -76,7 +75,6 @@ announce_records(void *arg, size_t from, size_t count)
 	struct pipeline *pl = a->m->pl;
 	struct dmarc_record rec;
 	size_t i;
-
 	int more = 1;
 
 	if (report_seek(pl->rep, &a->cursor, from) < 0)
