@@ -52,7 +52,7 @@ uniq_count() {
 
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..28"
+echo "1..29"
 start_redis main || exit 1
 conf "$work/main.conf" main
 mail=$FIXTURES/mail-zip.eml
@@ -178,6 +178,10 @@ conf "$work/replica.conf" replica
 "$DMARC_PIPE" -c "$work/replica.conf" < "$mail" > "$work/out" 2> /dev/null
 rc=$?
 ok "read-only replica: exit 75, READONLY named" $(( rc != 75 || ! $(grep -c READONLY "$work/out") )) "rc=$rc $(cat "$work/out")"
+# The primary, over TCP on loopback.
+printf 'syslog = no\nredis_host = 127.0.0.1\nredis_port = %s\n' "$port" > "$work/tcp.conf"
+"$DMARC_PIPE" -c "$work/tcp.conf" < "$mail" > /dev/null 2>&1
+is "redis_host and redis_port: stored over TCP" "$?/$(redis-cli -p "$port" XLEN '{dmarc}:records')" "0/2"
 
 # --- markers, trimming, scripts -------------------------------------------------
 marker=$(rcli main --raw KEYS '{dmarc}:report:6293bc5d7c86f2647a17e975cb9fd5e3')

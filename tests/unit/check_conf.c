@@ -108,6 +108,37 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(cross_checks)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "redis_socket = /run/redis.sock\nredis_host = 127.0.0.1\n", "redis_socket or redis_host, not both" },
+		{ "key_prefix = a{b}\n", "key_prefix may not contain braces" },
+		{ "key_prefix =\n", "key_prefix must not be empty" },
+		{ "redis_username = u\n", "redis_username needs redis_password" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct conf c;
+		char err[512] = "";
+
+		ck_assert_str_eq(load(&c, cases[i].text), "");
+		ck_assert_int_eq(conf_check(&c, "test.conf", err, sizeof err), -1);
+		ck_assert_msg(strstr(err, cases[i].want), "case %zu: got '%s', want '%s'", i, err, cases[i].want);
+		conf_free(&c);
+	}
+	{
+		struct conf c;
+		char err[512] = "";
+
+		ck_assert_str_eq(load(&c, "redis_socket = /run/redis.sock\n"), "");
+		ck_assert_int_eq(conf_check(&c, "test.conf", err, sizeof err), 0);
+		ck_assert(conf_has_redis(&c));
+		conf_free(&c);
+	}
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	struct conf c;
@@ -132,4 +163,4 @@ START_TEST(empty_string_clears)
 }
 END_TEST
 
-UNIT_SUITE("conf", defaults, good_file, errors_name_file_and_line, missing_file, empty_string_clears)
+UNIT_SUITE("conf", defaults, good_file, errors_name_file_and_line, cross_checks, missing_file, empty_string_clears)
