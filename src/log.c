@@ -76,12 +76,6 @@ socket_line(int pri, const char *line)
 	(void)sendmsg(log_sock, &mh, MSG_NOSIGNAL);
 }
 
-bool
-log_debug_enabled(void)
-{
-	return log_to_stderr;
-}
-
 void
 log_line(int pri, const char *line)
 {

@@ -29,7 +29,4 @@ void log_msg(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* A line already built and escaped by the caller (record and summary lines). */
 void log_line(int pri, const char *line);
 
-/* True when debug messages go anywhere (saves building them). */
-bool log_debug_enabled(void);
-
 #endif

@@ -231,7 +231,6 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		struct part_ctx pc = { &m, &uv };
 		struct mime_visitor mv = { on_part, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size };
 
-		res->is_mail = true;
 		if (header_size(msg, len) > c->max_header_size) {
 			/* Before GMime copies a giant header around. */
 			rc = dp_fail(&m.err, DP_REFUSE, "message header exceeds max_header_size (%" PRIu64 " bytes)",

@@ -44,7 +44,6 @@ struct message_result {
 	unsigned duplicates;		/* of those, stored before: nothing added */
 	unsigned refused;		/* reports and archives refused as broken */
 	uint64_t records;		/* records newly stored (or emitted, without a store) */
-	bool is_mail;
 	struct mime_info mime;
 };
 

@@ -40,16 +40,3 @@ sniff(const uint8_t *p, size_t n)
 		return BLOB_XML;
 	return BLOB_UNKNOWN;
 }
-
-const char *
-blob_kind_name(enum blob_kind k)
-{
-	switch (k) {
-	case BLOB_XML: return "xml";
-	case BLOB_GZIP: return "gzip";
-	case BLOB_ZLIB: return "zlib";
-	case BLOB_ZIP: return "zip";
-	case BLOB_TAR: return "tar";
-	default: return "unknown";
-	}
-}

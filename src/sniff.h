@@ -23,7 +23,6 @@ enum blob_kind {
 #define SNIFF_BYTES 512
 
 enum blob_kind sniff(const uint8_t *p, size_t n);
-const char *blob_kind_name(enum blob_kind k);
 
 /* Length of the UTF-8 BOM and white space that precede an XML document. */
 size_t xml_leading_junk(const uint8_t *p, size_t n);
