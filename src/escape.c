@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "escape.h"
@@ -174,50 +175,69 @@ unesc_syslog(struct buf *out, const char *s, size_t len)
 	return 0;
 }
 
+/* JSON's escape for a control character that has no short form. */
+static char *
+json_u00(char *d, unsigned c)
+{
+	memcpy(d, "\\u00", 4);
+	d[4] = hexdigits[c >> 4];
+	d[5] = hexdigits[c & 15];
+	return d + 6;
+}
+
 int
 esc_json(struct buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	char *d, *start;
 
+	/* No input byte takes more than 6 output bytes: room once, then plain stores. */
+	if (len > SIZE_MAX / 6) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (!(start = d = buf_reserve(out, len * 6)))
+		return -1;
 	while (p < end) {
-		const unsigned char *run = p;
+		unsigned c = *p;
 		size_t n;
 
-		/* Copy plain printable ASCII in one go: the common case. */
-		while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*d++ = (char)c;	/* printable ASCII: the common case */
 			p++;
-		if (p > run && buf_append(out, run, (size_t)(p - run)) < 0)
-			return -1;
-		if (p >= end)
-			break;
-		switch (*p) {
-		case '"': if (buf_append(out, "\\\"", 2) < 0) return -1; p++; continue;
-		case '\\': if (buf_append(out, "\\\\", 2) < 0) return -1; p++; continue;
-		case '\n': if (buf_append(out, "\\n", 2) < 0) return -1; p++; continue;
-		case '\r': if (buf_append(out, "\\r", 2) < 0) return -1; p++; continue;
-		case '\t': if (buf_append(out, "\\t", 2) < 0) return -1; p++; continue;
+			continue;
 		}
-		if (*p < 0x20 || *p == 0x7f) {
-			if (buf_printf(out, "\\u%04x", *p) < 0)
-				return -1;
+		if (c < 0x80) {
+			*d++ = '\\';
+			switch (c) {
+			case '"': *d++ = '"'; break;
+			case '\\': *d++ = '\\'; break;
+			case '\n': *d++ = 'n'; break;
+			case '\r': *d++ = 'r'; break;
+			case '\t': *d++ = 't'; break;
+			default: d = json_u00(d - 1, c); break;
+			}
 			p++;
 			continue;
 		}
 		n = utf8_seq_len(p, (size_t)(end - p));
 		if (n == 0) {
-			if (buf_append(out, "\\ufffd", 6) < 0)
-				return -1;
+			memcpy(d, "\\ufffd", 6);
+			d += 6;
 			p++;
 			continue;
 		}
 		/* U+2028 and U+2029 end lines in JavaScript. */
 		if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			if (buf_puts(out, p[2] == 0xa8 ? "\\u2028" : "\\u2029") < 0)
-				return -1;
-		} else if (buf_append(out, p, n) < 0) {
-			return -1;
+			memcpy(d, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			d += 6;
+		} else {
+			memcpy(d, p, n);
+			d += n;
 		}
 		p += n;
 	}
+	out->len += (size_t)(d - start);
+	out->data[out->len] = '\0';
 	return 0;
 }

@@ -28,6 +28,9 @@ int norm_ip(const char *s, char out[NORM_IP_MAX]);
 /* The same address in binary: *family 4 or 6, addr in network order. */
 int norm_ip_parse(const char *s, int *family, uint8_t addr[16]);
 
+/* The canonical text of a binary address (family 4 or 6); returns its length. */
+size_t norm_ip_format(int family, const uint8_t addr[16], char out[NORM_IP_MAX]);
+
 /* A decimal integer 0..max, digits only. */
 int norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 

@@ -11,11 +11,11 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "normalize.h"
 #include "report.h"
 #include "strtab.h"
 #include "wordlog.h"
@@ -53,7 +53,7 @@ struct report {
 	/* Scratch for the views handed to sinks. */
 	struct dmarc_reason *reasons;
 	struct dmarc_auth *dkim, *spf;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[NORM_IP_MAX];
 };
 
 struct report *
@@ -291,8 +291,10 @@ report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
 	n = w + W_NLIST;
 	memset(rec, 0, sizeof *rec);
 	rec->ord = c->ord;
-	if (w[RC_SOURCE_IP] && inet_ntop(w[RC_SOURCE_IP] == 4 ? AF_INET : AF_INET6, w + W_ADDR, r->ip, sizeof r->ip))
+	if (w[RC_SOURCE_IP]) {
+		norm_ip_format((int)w[RC_SOURCE_IP], (const uint8_t *)(w + W_ADDR), r->ip);
 		rec->source_ip = r->ip;
+	}
 	rec->disposition = strtab_get(t, w[RC_DISPOSITION]);
 	rec->policy_dkim = strtab_get(t, w[RC_POLICY_DKIM]);
 	rec->policy_spf = strtab_get(t, w[RC_POLICY_SPF]);

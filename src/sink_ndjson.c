@@ -27,21 +27,19 @@ struct ndjson {
 	bool have_report;
 };
 
-/* ,"key": (keys are ours: no escaping needed) */
-static int
-put_key(struct buf *b, const char *key, int comma)
-{
-	if (comma && buf_putc(b, ',') < 0)
-		return -1;
-	if (buf_putc(b, '"') < 0 || buf_puts(b, key) < 0)
-		return -1;
-	return buf_append(b, "\":", 2);
-}
+/*
+ * Keys are ours and need no escaping.  Each is written together with the
+ * punctuation before it, as one literal: KEY("org_name") is ,"org_name":
+ * and OPEN("domain") is {"domain": for an object's first member.
+ */
+#define KEY(k) ",\"" k "\":"
+#define OPEN(k) "{\"" k "\":"
+#define LIT(s) s, sizeof(s) - 1
 
 static int
-put_str(struct buf *b, const char *key, const char *v, int comma)
+put_str(struct buf *b, const char *key, size_t keylen, const char *v)
 {
-	if (put_key(b, key, comma) < 0)
+	if (buf_append(b, key, keylen) < 0)
 		return -1;
 	if (!v)
 		return buf_append(b, "null", 4);
@@ -51,27 +49,27 @@ put_str(struct buf *b, const char *key, const char *v, int comma)
 }
 
 static int
-put_uint(struct buf *b, const char *key, bool has, uint64_t v)
+put_uint(struct buf *b, const char *key, size_t keylen, bool has, uint64_t v)
 {
-	if (put_key(b, key, 1) < 0)
+	if (buf_append(b, key, keylen) < 0)
 		return -1;
 	return has ? buf_putu(b, v) : buf_append(b, "null", 4);
 }
 
 static int
-put_auth_list(struct buf *b, const char *key, const char *selector_key,
+put_auth_list(struct buf *b, const char *key, size_t keylen, const char *selector_key, size_t selector_keylen,
 	      const struct dmarc_auth *a, size_t n)
 {
 	size_t i;
 
-	if (put_key(b, key, 1) < 0 || buf_putc(b, '[') < 0)
+	if (buf_append(b, key, keylen) < 0 || buf_putc(b, '[') < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||
-		    put_str(b, "domain", a[i].domain, 0) < 0 ||
-		    put_str(b, selector_key, a[i].selector, 1) < 0 ||
-		    put_str(b, "result", a[i].result, 1) < 0 ||
-		    put_str(b, "human_result", a[i].human_result, 1) < 0 ||
+		if ((i && buf_putc(b, ',') < 0) ||
+		    put_str(b, LIT(OPEN("domain")), a[i].domain) < 0 ||
+		    put_str(b, selector_key, selector_keylen, a[i].selector) < 0 ||
+		    put_str(b, LIT(KEY("result")), a[i].result) < 0 ||
+		    put_str(b, LIT(KEY("human_result")), a[i].human_result) < 0 ||
 		    buf_putc(b, '}') < 0)
 			return -1;
 	}
@@ -82,25 +80,25 @@ put_auth_list(struct buf *b, const char *key, const char *selector_key,
 static int
 format_report(struct buf *b, const struct dmarc_report *r)
 {
-	if (put_uint(b, "records", true, r->nrecords) < 0 ||
-	    put_str(b, "org_name", r->org_name, 1) < 0 ||
-	    put_str(b, "org_email", r->org_email, 1) < 0 ||
-	    put_str(b, "report_id", r->report_id, 1) < 0 ||
-	    put_str(b, "begin", r->begin_iso, 1) < 0 ||
-	    put_str(b, "end", r->end_iso, 1) < 0 ||
-	    put_str(b, "domain", r->domain, 1) < 0 ||
-	    put_str(b, "adkim", r->adkim, 1) < 0 ||
-	    put_str(b, "aspf", r->aspf, 1) < 0 ||
-	    put_str(b, "p", r->p, 1) < 0 ||
-	    put_str(b, "sp", r->sp, 1) < 0 ||
-	    put_str(b, "np", r->np, 1) < 0)
+	if (put_uint(b, LIT(KEY("records")), true, r->nrecords) < 0 ||
+	    put_str(b, LIT(KEY("org_name")), r->org_name) < 0 ||
+	    put_str(b, LIT(KEY("org_email")), r->org_email) < 0 ||
+	    put_str(b, LIT(KEY("report_id")), r->report_id) < 0 ||
+	    put_str(b, LIT(KEY("begin")), r->begin_iso) < 0 ||
+	    put_str(b, LIT(KEY("end")), r->end_iso) < 0 ||
+	    put_str(b, LIT(KEY("domain")), r->domain) < 0 ||
+	    put_str(b, LIT(KEY("adkim")), r->adkim) < 0 ||
+	    put_str(b, LIT(KEY("aspf")), r->aspf) < 0 ||
+	    put_str(b, LIT(KEY("p")), r->p) < 0 ||
+	    put_str(b, LIT(KEY("sp")), r->sp) < 0 ||
+	    put_str(b, LIT(KEY("np")), r->np) < 0)
 		return -1;
-	if (put_uint(b, "pct", r->has_pct, r->pct) < 0 ||
-	    put_str(b, "fo", r->fo, 1) < 0 ||
-	    put_str(b, "testing", r->testing, 1) < 0 ||
-	    put_str(b, "xml_schema", r->xml_schema, 1) < 0 ||
-	    put_str(b, "generator", r->generator, 1) < 0 ||
-	    put_str(b, "discovery_method", r->discovery_method, 1) < 0)
+	if (put_uint(b, LIT(KEY("pct")), r->has_pct, r->pct) < 0 ||
+	    put_str(b, LIT(KEY("fo")), r->fo) < 0 ||
+	    put_str(b, LIT(KEY("testing")), r->testing) < 0 ||
+	    put_str(b, LIT(KEY("xml_schema")), r->xml_schema) < 0 ||
+	    put_str(b, LIT(KEY("generator")), r->generator) < 0 ||
+	    put_str(b, LIT(KEY("discovery_method")), r->discovery_method) < 0)
 		return -1;
 	return 0;
 }
@@ -111,32 +109,32 @@ format_record(struct buf *b, const struct buf *report, const struct dmarc_report
 {
 	size_t i;
 
-	if (buf_append(b, "{\"rid\":\"", 8) < 0 || buf_append(b, r->rid, RID_HEX_LEN) < 0 ||
-	    buf_putc(b, '"') < 0 || put_uint(b, "ord", true, c->ord) < 0 ||
+	if (buf_append(b, LIT("{\"rid\":\"")) < 0 || buf_append(b, r->rid, RID_HEX_LEN) < 0 ||
+	    buf_putc(b, '"') < 0 || put_uint(b, LIT(KEY("ord")), true, c->ord) < 0 ||
 	    buf_append(b, report->data, report->len) < 0 ||
-	    put_str(b, "source_ip", c->source_ip, 1) < 0)
+	    put_str(b, LIT(KEY("source_ip")), c->source_ip) < 0)
 		return -1;
-	if (put_uint(b, "count", c->has_count, c->count) < 0 ||
-	    put_str(b, "disposition", c->disposition, 1) < 0 ||
-	    put_str(b, "policy_dkim", c->policy_dkim, 1) < 0 ||
-	    put_str(b, "policy_spf", c->policy_spf, 1) < 0 ||
-	    put_key(b, "reasons", 1) < 0 || buf_putc(b, '[') < 0)
+	if (put_uint(b, LIT(KEY("count")), c->has_count, c->count) < 0 ||
+	    put_str(b, LIT(KEY("disposition")), c->disposition) < 0 ||
+	    put_str(b, LIT(KEY("policy_dkim")), c->policy_dkim) < 0 ||
+	    put_str(b, LIT(KEY("policy_spf")), c->policy_spf) < 0 ||
+	    buf_append(b, LIT(KEY("reasons") "[")) < 0)
 		return -1;
 	for (i = 0; i < c->nreasons; i++) {
-		if ((i && buf_putc(b, ',') < 0) || buf_putc(b, '{') < 0 ||
-		    put_str(b, "type", c->reasons[i].type, 0) < 0 ||
-		    put_str(b, "comment", c->reasons[i].comment, 1) < 0 ||
+		if ((i && buf_putc(b, ',') < 0) ||
+		    put_str(b, LIT(OPEN("type")), c->reasons[i].type) < 0 ||
+		    put_str(b, LIT(KEY("comment")), c->reasons[i].comment) < 0 ||
 		    buf_putc(b, '}') < 0)
 			return -1;
 	}
 	if (buf_putc(b, ']') < 0 ||
-	    put_str(b, "header_from", c->header_from, 1) < 0 ||
-	    put_str(b, "envelope_from", c->envelope_from, 1) < 0 ||
-	    put_str(b, "envelope_to", c->envelope_to, 1) < 0 ||
-	    put_auth_list(b, "dkim", "selector", c->dkim, c->ndkim) < 0 ||
-	    put_auth_list(b, "spf", "scope", c->spf, c->nspf) < 0)
+	    put_str(b, LIT(KEY("header_from")), c->header_from) < 0 ||
+	    put_str(b, LIT(KEY("envelope_from")), c->envelope_from) < 0 ||
+	    put_str(b, LIT(KEY("envelope_to")), c->envelope_to) < 0 ||
+	    put_auth_list(b, LIT(KEY("dkim")), LIT(KEY("selector")), c->dkim, c->ndkim) < 0 ||
+	    put_auth_list(b, LIT(KEY("spf")), LIT(KEY("scope")), c->spf, c->nspf) < 0)
 		return -1;
-	return buf_puts(b, "}\n");
+	return buf_append(b, LIT("}\n"));
 }
 
 /* One write(2) per batch of whole lines. */

@@ -182,7 +182,7 @@ struct xr {
 	 * the same name is the same pointer, so (parent, pointer) finds the
 	 * child kind without string compares after the first time.
 	 */
-	struct { const xmlChar *name; enum node parent, child; } seen[64];
+	struct { const xmlChar *name; enum node parent, child; } seen[64];	/* by hash */
 };
 
 static void xr_stop(struct xr *x, enum dp_status status, const char *fmt, ...)
@@ -214,7 +214,9 @@ child_of(enum node parent, const char *name)
 static enum node
 lookup_child(struct xr *x, enum node parent, const xmlChar *name)
 {
-	size_t i = (((uintptr_t)name >> 4) ^ (uintptr_t)parent * 7) & 63;
+	/* Names sit a few bytes apart in libxml2's dictionary: mix every bit. */
+	uint64_t key = (uint64_t)(uintptr_t)name ^ (uint64_t)parent << 56;
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 58);
 
 	if (x->seen[i].name != name || x->seen[i].parent != parent) {
 		x->seen[i].name = name;

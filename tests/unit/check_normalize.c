@@ -1,7 +1,9 @@
 /* Unit tests: value normalization and report identity (normalize.c, record.c). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "normalize.h"
@@ -30,6 +32,39 @@ START_TEST(ip_canonical)
 	}
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		ck_assert_msg(norm_ip(bad[i], out) < 0, "'%s' accepted as an address", bad[i]);
+}
+END_TEST
+
+/* Our formatter against the C library's, on addresses rich in zero groups. */
+START_TEST(ip_format_matches_inet_ntop)
+{
+	uint8_t a[16];
+	char ours[NORM_IP_MAX], libc[INET6_ADDRSTRLEN];
+	unsigned long seed = 12345, i;
+	unsigned j;
+
+	for (i = 0; i < 200000; i++) {
+		for (j = 0; j < 8; j++) {
+			/* Each group zero, 0xffff, 1, small or random; runs of zeros are what matter. */
+			unsigned v, kind;
+
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			kind = (unsigned)(seed >> 60) % 6;
+			v = (unsigned)(seed >> 33) & 0xffff;
+			v = kind < 3 ? 0 : kind == 3 ? 0xffff : kind == 4 ? (i & 1 ? 1 : v & 0xf) : v;
+			a[2 * j] = (uint8_t)(v >> 8);
+			a[2 * j + 1] = (uint8_t)v;
+		}
+		if (i % 7 == 0)	/* the IPv4-mapped and -compatible prefixes */
+			memset(a, 0, 10 + (i % 14 == 0 ? 2 : 0)), a[10] = a[11] = i % 14 ? 0xff : 0;
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a, libc, sizeof libc));
+		ck_assert_uint_eq(norm_ip_format(6, a, ours), strlen(libc));
+		ck_assert_msg(!strcmp(ours, libc), "IPv6: ours %s, libc %s", ours, libc);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a + 12, libc, sizeof libc));
+		memcpy(a, a + 12, 4);
+		norm_ip_format(4, a, ours);
+		ck_assert_msg(!strcmp(ours, libc), "IPv4: ours %s, libc %s", ours, libc);
+	}
 }
 END_TEST
 
@@ -109,4 +144,4 @@ START_TEST(rid_identity)
 }
 END_TEST
 
-UNIT_SUITE("normalize", ip_canonical, unsigned_numbers, trim_and_lower, iso8601, rid_identity)
+UNIT_SUITE("normalize", ip_canonical, ip_format_matches_inet_ntop, unsigned_numbers, trim_and_lower, iso8601, rid_identity)
