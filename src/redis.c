@@ -132,6 +132,18 @@ fail:
 	return DP_TEMPFAIL;
 }
 
+/* Timeout or lost connection: whether the command ran is unknown. */
+static void
+connection_failed(struct redis *r, const char *command, struct dp_error *err)
+{
+	char addr[300];
+
+	where(r->conf, addr, sizeof addr);
+	dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr,
+		r->ctx->errstr[0] ? r->ctx->errstr : "no reply", command);
+	redis_disconnect(r);
+}
+
 redisReply *
 redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, struct dp_error *err)
 {
@@ -139,15 +151,37 @@ redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, 
 
 	if (!r->ctx && redis_connect(r, err) != DP_OK)
 		return NULL;
-	reply = redisCommandArgv(r->ctx, argc, argv, lens);
-	if (!reply) {
-		char addr[300];
+	if (!(reply = redisCommandArgv(r->ctx, argc, argv, lens)))
+		connection_failed(r, argv[0], err);
+	return reply;
+}
 
-		where(r->conf, addr, sizeof addr);
-		/* Timeout or lost connection: whether the command ran is unknown. */
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr,
-			r->ctx->errstr[0] ? r->ctx->errstr : "no reply", argv[0]);
-		redis_disconnect(r);
+enum dp_status
+redis_append(struct redis *r, int argc, const char **argv, const size_t *lens, struct dp_error *err)
+{
+	if (!r->ctx && redis_connect(r, err) != DP_OK)
+		return DP_TEMPFAIL;
+	if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
+		connection_failed(r, argv[0], err);
+		return DP_TEMPFAIL;
+	}
+	return DP_OK;
+}
+
+redisReply *
+redis_next_reply(struct redis *r, const char *command, struct dp_error *err)
+{
+	void *reply = NULL;
+
+	if (!r->ctx) {
+		dp_fail(err, DP_TEMPFAIL, "redis: no connection for the reply to %s", command);
+		return NULL;
+	}
+	if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply) {
+		if (reply)
+			freeReplyObject(reply);
+		connection_failed(r, command, err);
+		return NULL;
 	}
 	return reply;
 }

@@ -29,6 +29,16 @@ void redis_free(struct redis *r);
 redisReply *redis_command(struct redis *r, int argc, const char **argv, const size_t *lens,
 			  struct dp_error *err);
 
+/*
+ * Pipelining: queue a command without waiting (sent with the next read),
+ * then collect replies in the order the commands were queued.  Failures
+ * are as for redis_command(); after one, the queued commands' outcomes
+ * are unknown and the connection is gone.
+ */
+enum dp_status redis_append(struct redis *r, int argc, const char **argv, const size_t *lens,
+			    struct dp_error *err);
+redisReply *redis_next_reply(struct redis *r, const char *command, struct dp_error *err);
+
 /* Turn an error reply into a tempfail naming what failed; returns DP_TEMPFAIL. */
 enum dp_status redis_reply_fail(const redisReply *reply, const char *what, struct dp_error *err);
 

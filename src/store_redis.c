@@ -263,32 +263,27 @@ build_chunk(struct store *s, struct report *rep, const struct dmarc_report *view
 	return 0;
 }
 
-/* Run the chunk: EVALSHA, or EVAL when the server does not have the script cached. */
-static redisReply *
-run_chunk(struct store *s, struct dp_error *err)
+/* Queue the chunk built in the arena: EVALSHA, or EVAL with the script itself. */
+static enum dp_status
+send_chunk(struct store *s, bool with_script, struct dp_error *err)
 {
 	const char **argv = malloc(s->nargs * sizeof *argv);
-	redisReply *reply;
+	enum dp_status rc;
 	size_t i;
 
-	if (!argv) {
-		dp_fail(err, DP_TEMPFAIL, "out of memory");
-		return NULL;
-	}
+	if (!argv)
+		return dp_fail(err, DP_TEMPFAIL, "out of memory");
 	for (i = 0; i < s->nargs; i++)
 		argv[i] = s->arena.data + s->off[i];
-	reply = redis_command(s->redis, (int)s->nargs, argv, s->len, err);
-	if (reply && reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
-		/* After a restart, failover or SCRIPT FLUSH: nothing ran; send the script itself. */
-		freeReplyObject(reply);
+	if (with_script) {
 		argv[0] = "EVAL";
 		argv[1] = chunk_script;
 		s->len[0] = 4;
 		s->len[1] = sizeof chunk_script - 1;
-		reply = redis_command(s->redis, (int)s->nargs, argv, s->len, err);
 	}
+	rc = redis_append(s->redis, (int)s->nargs, argv, s->len, err);
 	free(argv);
-	return reply;
+	return rc;
 }
 
 struct chunk_reply {
@@ -314,62 +309,129 @@ parse_reply(const redisReply *r, struct chunk_reply *out)
 	return 0;
 }
 
+/*
+ * Chunks in flight at once: while Redis runs one, the next is built and
+ * on its way.  Each script checks the marker itself, so a queued chunk
+ * can never write twice; the replies say what each one wrote.
+ */
+#define PIPELINE_DEPTH 2
+
+struct pipeline {
+	size_t start[PIPELINE_DEPTH], end[PIPELINE_DEPTH];	/* records of each queued chunk */
+	size_t head, count;
+	bool finished;		/* complete, duplicate or conflict: send no more */
+	bool resync;		/* the marker is not where we are: drain, then resume */
+	size_t resume_at;	/* the marker, as the latest reply saw it */
+	bool with_script;	/* the server lacks the cached script (NOSCRIPT) */
+};
+
+/* What one reply means for the report; DP_TEMPFAIL on an error reply. */
+static enum dp_status
+take_reply(struct pipeline *pl, redisReply *reply, const struct dmarc_report *view,
+	   store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
+{
+	size_t start = pl->start[pl->head], end = pl->end[pl->head];
+	struct chunk_reply cr;
+
+	pl->head = (pl->head + 1) % PIPELINE_DEPTH;
+	pl->count--;
+	if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
+		/* After a restart, failover or SCRIPT FLUSH: this chunk did nothing. */
+		pl->with_script = true;
+		if (!pl->resync) {
+			pl->resync = true;
+			pl->resume_at = start;
+		}
+		return DP_OK;
+	}
+	if (reply->type == REDIS_REPLY_ERROR || parse_reply(reply, &cr) < 0)
+		return redis_reply_fail(reply, "storing a chunk", err);
+	if (pl->finished)
+		return DP_OK;	/* queued before we knew; it wrote nothing */
+	if (!strcmp(cr.state, "dup")) {
+		res->duplicate = res->written == 0;
+		pl->finished = true;
+		return DP_OK;
+	}
+	if (!strcmp(cr.state, "conflict")) {
+		res->conflict = true;
+		res->duplicate = res->written == 0;
+		pl->finished = true;
+		log_warn("event=conflict rid=%s records=%zu stored_records=%lld: the same report identity "
+			 "was stored with another number of records; nothing added", view->rid,
+			 view->nrecords, cr.total);
+		return DP_OK;
+	}
+	if (cr.wrote > 0) {
+		enum dp_status rc;
+
+		res->written += (size_t)cr.wrote;
+		if ((rc = announce(arg, (size_t)cr.first, (size_t)cr.wrote)) != DP_OK)
+			return rc;
+	}
+	if (cr.next < 0 || (size_t)cr.next >= view->nrecords) {
+		pl->finished = true;	/* complete */
+		return DP_OK;
+	}
+	if (pl->resync || (size_t)cr.next != end) {
+		if (!pl->resync)
+			log_debug("rid %s: chunk at %zu, marker at %lld: resuming there", view->rid, start, cr.next);
+		pl->resync = true;
+		pl->resume_at = (size_t)cr.next;
+	}
+	return DP_OK;
+}
+
 enum dp_status
 store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
 	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
 {
 	struct report_cursor c = { 0, 0 };
 	char *marker = g_strdup_printf("{%s}:report:%s", s->conf->key_prefix, view->rid);
+	struct pipeline pl = { .head = 0 };
 	enum dp_status rc = DP_OK;
 
 	memset(res, 0, sizeof *res);
 	for (;;) {
-		struct chunk_reply cr;
 		redisReply *reply;
-		size_t start = c.ord;
 
-		if (build_chunk(s, rep, view, &c, marker) < 0) {
-			rc = dp_fail(err, DP_TEMPFAIL, "cannot build a Redis chunk: %s", strerror(errno));
-			break;
-		}
-		if (!(reply = run_chunk(s, err))) {
-			rc = DP_TEMPFAIL;
-			break;
-		}
-		if (reply->type == REDIS_REPLY_ERROR || parse_reply(reply, &cr) < 0) {
-			rc = redis_reply_fail(reply, "storing a chunk", err);
-			freeReplyObject(reply);
-			redis_disconnect(s->redis);
-			break;
-		}
-		freeReplyObject(reply);
-		if (!strcmp(cr.state, "dup")) {
-			res->duplicate = res->written == 0;
-			break;
-		}
-		if (!strcmp(cr.state, "conflict")) {
-			res->conflict = true;
-			res->duplicate = res->written == 0;
-			log_warn("event=conflict rid=%s records=%zu stored_records=%lld: the same report identity "
-				 "was stored with another number of records; nothing added", view->rid,
-				 view->nrecords, cr.total);
-			break;
-		}
-		if (cr.wrote > 0) {
-			res->written += (size_t)cr.wrote;
-			if ((rc = announce(arg, (size_t)cr.first, (size_t)cr.wrote)) != DP_OK)
-				break;
-		}
-		if (cr.next < 0 || (size_t)cr.next >= view->nrecords)
-			break;	/* complete */
-		if ((size_t)cr.next != c.ord) {
-			log_debug("rid %s: chunk at %zu, marker at %lld: resuming there", view->rid, start, cr.next);
-			if (report_seek(rep, &c, (size_t)cr.next) < 0) {
-				rc = dp_fail(err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
-				break;
+		while (!pl.finished && !pl.resync && pl.count < PIPELINE_DEPTH && c.ord < view->nrecords) {
+			size_t slot = (pl.head + pl.count) % PIPELINE_DEPTH;
+
+			pl.start[slot] = c.ord;
+			if (build_chunk(s, rep, view, &c, marker) < 0) {
+				rc = dp_fail(err, DP_TEMPFAIL, "cannot build a Redis chunk: %s", strerror(errno));
+				goto out;
 			}
+			pl.end[slot] = c.ord;
+			if ((rc = send_chunk(s, pl.with_script, err)) != DP_OK)
+				goto out;
+			pl.count++;
 		}
+		if (pl.count == 0) {
+			if (pl.finished || !pl.resync)
+				break;
+			/* Everything queued is answered: go on from where the marker is. */
+			pl.resync = false;
+			if (report_seek(rep, &c, pl.resume_at) < 0) {
+				rc = dp_fail(err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
+				goto out;
+			}
+			continue;
+		}
+		if (!(reply = redis_next_reply(s->redis, pl.with_script ? "EVAL" : "EVALSHA", err))) {
+			rc = DP_TEMPFAIL;
+			goto out;
+		}
+		rc = take_reply(&pl, reply, view, announce, arg, res, err);
+		freeReplyObject(reply);
+		if (rc != DP_OK)
+			goto out;
 	}
+out:
+	/* After a failure, or with replies still owed, the connection is not to be trusted. */
+	if (rc != DP_OK || pl.count > 0)
+		redis_disconnect(s->redis);
 	g_free(marker);
 	return rc;
 }

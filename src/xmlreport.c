@@ -23,6 +23,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "normalize.h"
+#include "readahead.h"
 #include "sniff.h"
 #include "xmlreport.h"
 
@@ -172,6 +173,7 @@ struct xr {
 	size_t textlen;
 	char xml_error[160];	/* libxml2's first error message */
 	bool at_end;		/* the input has ended */
+	bool input_failed;	/* reading the input failed */
 	bool error_at_end;	/* the first error came only when the input ended */
 
 	struct stream *src;	/* where libxml2 reads from (xr_read) */
@@ -536,10 +538,14 @@ xr_read(void *ctx, char *buf, int len)
 {
 	struct xr *x = ctx;
 	const uint8_t *p;
-	ssize_t n = stream_peek(x->src, 1, &p);
+	ssize_t n;
 
-	if (n < 0)
-		return -1;	/* the stream's reason is in err already */
+	if (x->stopped)
+		return -1;	/* our reason is recorded; the input is not at fault */
+	if ((n = stream_peek(x->src, 1, &p)) < 0) {
+		x->input_failed = true;	/* the stream's reason is in its dp_error */
+		return -1;
+	}
 	if (n == 0) {
 		x->at_end = true;
 		return 0;
@@ -571,7 +577,13 @@ enum dp_status
 xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 		 struct xml_result *res, struct dp_error *err)
 {
-	struct xr x = { .conf = c, .rep = rep, .res = res, .err = err, .src = s };
+	/*
+	 * The parser's own failures go to own_err: while a readahead worker
+	 * decodes the input, err belongs to it (readahead.h).
+	 */
+	struct dp_error own_err = { DP_OK, "" };
+	struct xr x = { .conf = c, .rep = rep, .res = res, .err = &own_err };
+	struct stream *ahead = NULL;
 	xmlSAXHandler sax;
 	const uint8_t *p;
 	ssize_t n;
@@ -586,6 +598,13 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 		goto out;
 	stream_skip(s, xml_leading_junk(p, (size_t)n));
 
+	/* Decoded input is worth decoding ahead; bytes already in memory are not. */
+	if (s->ops && !(ahead = readahead_open(s))) {
+		dp_fail(err, DP_TEMPFAIL, "out of memory");
+		goto out;
+	}
+	x.src = ahead ? ahead : s;
+
 	/*
 	 * libxml2 pulls the input through xr_read: its pull parser does less
 	 * work per byte than the push parser, which looks ahead for the end
@@ -599,11 +618,23 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlParseDocument(x.ctxt);
 	/* After a complete report, keep reading: its input must still decode cleanly. */
-	if (!x.stopped && !x.ctxt->wellFormed && x.done && err->status == DP_OK) {
+	if (!x.stopped && !x.ctxt->wellFormed && x.done && own_err.status == DP_OK) {
 		log_debug("ignoring XML after the report: %s", x.xml_error);
-		drain(s);
+		drain(x.src);
 	}
+	readahead_close(ahead);
+	ahead = NULL;
 
+	/*
+	 * Whichever failure came first in the input is the reason, as if it
+	 * had all been read in one thread: once the input failed the parser
+	 * stopped, and what the worker met beyond where the parser stopped on
+	 * its own does not count.
+	 */
+	if (own_err.status != DP_OK && !x.input_failed) {
+		dp_error_clear(err);
+		dp_fail(err, own_err.status, "%s", own_err.reason);
+	}
 	if (err->status != DP_OK) {
 		/* Our own refusal, a decoding error, or a limit. */
 	} else if (!x.ctxt->wellFormed && !x.done) {
@@ -615,6 +646,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 			res->complete = true;
 	}
 out:
+	readahead_close(ahead);
 	if (x.ctxt) {
 		xmlFreeDoc(x.ctxt->myDoc);	/* none is built without SAX2 tree callbacks */
 		xmlFreeParserCtxt(x.ctxt);

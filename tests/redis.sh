@@ -52,7 +52,7 @@ uniq_count() {
 
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..29"
+echo "1..30"
 start_redis main || exit 1
 conf "$work/main.conf" main
 mail=$FIXTURES/mail-zip.eml
@@ -201,6 +201,11 @@ rcli main SCRIPT FLUSH > /dev/null
 conf "$work/flush.conf" main "key_prefix = flush"
 "$DMARC_PIPE" -c "$work/flush.conf" < "$mail" > /dev/null 2>&1
 is "after SCRIPT FLUSH (NOSCRIPT) the report is still stored" "$?/$(xlen main flush)" "0/2"
+# Several chunks queued at once all meet NOSCRIPT; each is sent again with the script.
+rcli main SCRIPT FLUSH > /dev/null
+conf "$work/flush2.conf" main "key_prefix = flush2" "redis_chunk_records = 20"
+"$DMARC_PIPE" -c "$work/flush2.conf" < "$work/trim.eml" > /dev/null 2>&1
+is "NOSCRIPT with chunks in flight: stored once" "$?/$(uniq_count main flush2)" "0/1000 0"
 
 "$DMARC_PIPE" -c "$work/main.conf" --dry-run --ndjson /dev/null < "$FIXTURES/rfc7489.xml.gz" 2> /dev/null
 conf "$work/none.conf" main "key_prefix = dry"
