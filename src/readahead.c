@@ -15,7 +15,9 @@
 
 #include "readahead.h"
 
-#define RING_SLOTS 4
+#define RING_SLOTS 8
+/* The worker sleeps on a full ring until this many slots are free: fewer wake-ups. */
+#define WAKE_AT_FREE (RING_SLOTS / 2)
 
 struct slot {
 	ssize_t len;		/* bytes, 0 at the end of data, -1 after an error */
@@ -31,7 +33,7 @@ struct readahead {
 	pthread_t worker;
 	pthread_mutex_t lock;
 	pthread_cond_t filled;	/* a slot became full */
-	pthread_cond_t freed;	/* a slot became free, or stop was set */
+	pthread_cond_t freed;	/* WAKE_AT_FREE slots are free, or stop was set */
 	unsigned head, nfull;	/* the oldest full slot; how many are full */
 	bool stop;
 
@@ -124,8 +126,8 @@ readahead_fill(struct stream *s, uint8_t *dst, size_t room)
 	if (sl->off == (size_t)sl->len) {
 		pthread_mutex_lock(&ra->lock);
 		ra->head = (ra->head + 1) % RING_SLOTS;
-		ra->nfull--;
-		pthread_cond_signal(&ra->freed);
+		if (--ra->nfull == RING_SLOTS - WAKE_AT_FREE)
+			pthread_cond_signal(&ra->freed);
 		pthread_mutex_unlock(&ra->lock);
 	}
 	return (ssize_t)n;

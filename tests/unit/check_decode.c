@@ -10,6 +10,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "inflate.h"
+#include "readahead.h"
 #include "sniff.h"
 #include "stream.h"
 #include "unit.h"
@@ -84,6 +85,116 @@ START_TEST(stream_peek_keeps_bytes)
 	ck_assert_int_eq(memcmp(p, "ef", 2), 0);
 	ck_assert_int_eq(stream_next(s, &p), 0);
 	stream_free(s);
+}
+END_TEST
+
+/* A source of size bytes, byte i being pattern_byte(i), in uneven pieces; it fails at fail_at if set. */
+struct pattern {
+	uint64_t pos, size, fail_at;
+	struct dp_error *err;
+};
+
+static uint8_t
+pattern_byte(uint64_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 10));
+}
+
+static ssize_t
+pattern_fill(struct stream *s, uint8_t *dst, size_t room)
+{
+	struct pattern *pt = s->state;
+	size_t n = 1 + (size_t)(pt->pos % 9973), i;
+
+	if (pt->fail_at && pt->pos == pt->fail_at) {
+		dp_fail(pt->err, DP_REFUSE, "pattern broken at %llu", (unsigned long long)pt->pos);
+		return -1;
+	}
+	if (n > room)
+		n = room;
+	if (n > pt->size - pt->pos)
+		n = (size_t)(pt->size - pt->pos);
+	if (pt->fail_at && n > pt->fail_at - pt->pos)
+		n = (size_t)(pt->fail_at - pt->pos);
+	for (i = 0; i < n; i++)
+		dst[i] = pattern_byte(pt->pos + i);
+	pt->pos += n;
+	return (ssize_t)n;
+}
+
+static const struct stream_ops pattern_ops = { "pattern", pattern_fill, NULL };
+
+/* Read a pattern through readahead in pieces of varying size; returns the bytes read correctly. */
+static uint64_t
+read_ahead(struct pattern *pt, struct dp_error *err, uint64_t stop_after, ssize_t *last)
+{
+	struct stream *below = stream_new(&pattern_ops, pt, err);
+	struct stream *s = readahead_open(below);
+	uint64_t got = 0;
+	const uint8_t *p;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(s);
+	while (got < stop_after && (n = stream_peek(s, 1, &p)) > 0) {
+		ssize_t i, take = (ssize_t)(1 + got % 5000);
+
+		if (take > n)
+			take = n;
+
+		if ((uint64_t)take > stop_after - got)
+			take = (ssize_t)(stop_after - got);
+		for (i = 0; i < take && p[i] == pattern_byte(got + (uint64_t)i); i++)
+			;
+		ck_assert_msg(i == take, "byte %llu differs", (unsigned long long)(got + (uint64_t)i));
+		stream_skip(s, (size_t)take);
+		got += (uint64_t)take;
+	}
+	*last = got < stop_after ? n : 1;
+	readahead_close(s);
+	stream_free(below);
+	return got;
+}
+
+START_TEST(readahead_same_bytes_and_errors)
+{
+	struct dp_error err = { 0 };
+	struct pattern pt = { 0, 5 * 1024 * 1024 + 17, 0, &err };
+	ssize_t last;
+
+	/* Past READAHEAD_AFTER the worker reads; every byte arrives once, in order, then the end. */
+	ck_assert_uint_eq(read_ahead(&pt, &err, UINT64_MAX, &last), pt.size);
+	ck_assert_int_eq(last, 0);
+	ck_assert_int_eq(err.status, DP_OK);
+
+	/* A failure in the worker shows exactly where it happened in the data, reason and all. */
+	pt = (struct pattern){ 0, 5 * 1024 * 1024, 3 * 1024 * 1024 + 5, &err };
+	ck_assert_uint_eq(read_ahead(&pt, &err, UINT64_MAX, &last), pt.fail_at);
+	ck_assert_int_eq(last, -1);
+	ck_assert_int_eq(err.status, DP_REFUSE);
+	ck_assert_str_eq(err.reason, "pattern broken at 3145733");
+
+	/* Small inputs are read directly, the same way. */
+	dp_error_clear(&err);
+	pt = (struct pattern){ 0, 1000, 0, &err };
+	ck_assert_uint_eq(read_ahead(&pt, &err, UINT64_MAX, &last), 1000);
+	ck_assert_int_eq(last, 0);
+}
+END_TEST
+
+START_TEST(readahead_stops_early)
+{
+	struct dp_error err = { 0 };
+	struct pattern pt = { 0, 64 * 1024 * 1024, 0, &err };
+	ssize_t last;
+	unsigned k;
+
+	/* The reader gives up while the worker is busy or waiting for room: close must stop it. */
+	for (k = 0; k < 20; k++) {
+		pt.pos = 0;
+		ck_assert_uint_eq(read_ahead(&pt, &err, 1024 * 1024 + k * 70001, &last), 1024 * 1024 + k * 70001);
+		ck_assert_uint_lt(pt.pos, pt.size);	/* the worker did not read everything */
+	}
+	ck_assert_int_eq(err.status, DP_OK);
 }
 END_TEST
 
@@ -298,6 +409,7 @@ START_TEST(tar_refusals)
 }
 END_TEST
 
-UNIT_SUITE("decode", sniff_kinds, stream_peek_keeps_bytes, gzip_members_and_trailing_junk,
+UNIT_SUITE("decode", sniff_kinds, stream_peek_keeps_bytes, readahead_same_bytes_and_errors,
+	   readahead_stops_early, gzip_members_and_trailing_junk,
 	   gzip_in_gzip_is_one_layer_at_a_time, zlib_stream, gzip_truncated_and_corrupt,
 	   gzip_bomb_hits_budget, tar_regular_files_only, tar_refusals)
