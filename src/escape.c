@@ -185,6 +185,21 @@ json_u00(char *d, unsigned c)
 	return d + 6;
 }
 
+#define BYTES(x) (0x0101010101010101ULL * (x))
+
+/* Whether none of the 8 bytes in w needs escaping in JSON: all printable ASCII but '"' and '\\'. */
+static inline int
+json_plain8(uint64_t w)
+{
+	uint64_t q = w ^ BYTES('"'), b = w ^ BYTES('\\');
+
+	if (w & BYTES(0x80))
+		return 0;
+	/* With no high bit set, each test is exact: a byte below 0x20, 0x7f, a zero byte of q or b. */
+	return ((((w - BYTES(0x20)) & ~w) | (w + BYTES(0x01)) |
+		 ((q - BYTES(0x01)) & ~q) | ((b - BYTES(0x01)) & ~b)) & BYTES(0x80)) == 0;
+}
+
 int
 esc_json(struct buf *out, const char *s, size_t len)
 {
@@ -199,9 +214,21 @@ esc_json(struct buf *out, const char *s, size_t len)
 	if (!(start = d = buf_reserve(out, len * 6)))
 		return -1;
 	while (p < end) {
-		unsigned c = *p;
+		unsigned c;
 		size_t n;
 
+		/* Eight plain bytes at a time, then one byte at a time. */
+		for (; end - p >= 8; p += 8, d += 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if (!json_plain8(w))
+				break;
+			memcpy(d, &w, 8);
+		}
+		if (p == end)
+			break;
+		c = *p;
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			*d++ = (char)c;	/* printable ASCII: the common case */
 			p++;

@@ -139,6 +139,31 @@ START_TEST(json_specials)
 }
 END_TEST
 
+/* Long plain runs go eight bytes at a time: each byte value, at each place in a word, must still be seen. */
+START_TEST(json_every_byte_at_every_offset)
+{
+	static const char plain[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	char in[40], want[64];
+	unsigned c, at;
+
+	for (c = 0; c < 256; c++) {
+		char one = (char)c, *alone = json_esc(&one, 1);
+
+		for (at = 0; at < 24; at++) {
+			char *got;
+
+			memset(in, 'a', sizeof in);
+			in[at] = (char)c;
+			snprintf(want, sizeof want, "%.*s%s%.*s", (int)at, plain, alone, (int)(sizeof in - at - 1), plain);
+			got = json_esc(in, sizeof in);
+			ck_assert_msg(!strcmp(got, want), "byte 0x%02x at %u: got %s", c, at, got);
+			free(got);
+		}
+		free(alone);
+	}
+}
+END_TEST
+
 START_TEST(utf8_lengths)
 {
 	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"a", 1), 1);
@@ -150,6 +175,6 @@ START_TEST(utf8_lengths)
 }
 END_TEST
 
-UNIT_SUITE("escape", syslog_specials, syslog_no_raw_control_bytes_any_byte, syslog_round_trip,
+UNIT_SUITE("escape", json_every_byte_at_every_offset, syslog_specials, syslog_no_raw_control_bytes_any_byte, syslog_round_trip,
 	   syslog_cap_cuts_at_character, esc_log_fixed_buffer,
 	   json_specials, utf8_lengths)
