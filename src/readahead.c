@@ -28,7 +28,8 @@ struct slot {
 struct readahead {
 	struct stream *below;
 	uint64_t taken;		/* by the reader before the worker started */
-	bool started;
+	bool tried;		/* to start the worker */
+	bool started;		/* and succeeded */
 
 	pthread_t worker;
 	pthread_mutex_t lock;
@@ -93,9 +94,11 @@ fill_direct(struct readahead *ra, uint8_t *dst, size_t room)
 	memcpy(dst, p, (size_t)n);
 	stream_skip(ra->below, (size_t)n);
 	ra->taken += (uint64_t)n;
-	/* Without a thread the reader simply goes on reading directly. */
-	if (ra->taken >= READAHEAD_AFTER && pthread_create(&ra->worker, NULL, worker_main, ra) == 0)
-		ra->started = true;
+	if (ra->taken >= READAHEAD_AFTER && !ra->tried) {
+		/* Without a thread (EAGAIN) the reader simply goes on reading directly. */
+		ra->tried = true;
+		ra->started = pthread_create(&ra->worker, NULL, worker_main, ra) == 0;
+	}
 	return n;
 }
 
