@@ -38,7 +38,7 @@ struct readahead {
 	unsigned head, nfull;	/* the oldest full slot; how many are full */
 	bool stop;
 
-	struct slot ring[RING_SLOTS];
+	struct slot *ring;	/* RING_SLOTS of them, made when the worker starts */
 };
 
 static void *
@@ -95,9 +95,10 @@ fill_direct(struct readahead *ra, uint8_t *dst, size_t room)
 	stream_skip(ra->below, (size_t)n);
 	ra->taken += (uint64_t)n;
 	if (ra->taken >= READAHEAD_AFTER && !ra->tried) {
-		/* Without a thread (EAGAIN) the reader simply goes on reading directly. */
+		/* Without memory or a thread (EAGAIN) the reader simply goes on reading directly. */
 		ra->tried = true;
-		ra->started = pthread_create(&ra->worker, NULL, worker_main, ra) == 0;
+		if ((ra->ring = malloc(RING_SLOTS * sizeof *ra->ring)) != NULL)
+			ra->started = pthread_create(&ra->worker, NULL, worker_main, ra) == 0;
 	}
 	return n;
 }
@@ -142,6 +143,7 @@ readahead_free_state(struct readahead *ra)
 	pthread_cond_destroy(&ra->freed);
 	pthread_cond_destroy(&ra->filled);
 	pthread_mutex_destroy(&ra->lock);
+	free(ra->ring);
 	free(ra);
 }
 

@@ -618,7 +618,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlParseDocument(x.ctxt);
 	/* After a complete report, keep reading: its input must still decode cleanly. */
-	if (!x.stopped && !x.ctxt->wellFormed && x.done && own_err.status == DP_OK) {
+	if (!x.stopped && !x.input_failed && !x.ctxt->wellFormed && x.done && own_err.status == DP_OK) {
 		log_debug("ignoring XML after the report: %s", x.xml_error);
 		drain(x.src);
 	}
