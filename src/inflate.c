@@ -77,7 +77,7 @@ inflate_fill(struct stream *s, uint8_t *dst, size_t room)
 				return -1;
 			break;
 		case Z_MEM_ERROR:
-			dp_fail(s->err, DP_TEMPFAIL, "out of memory inflating %s data", format_name(st->fmt));
+			dp_fail(s->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 			return -1;
 		case Z_BUF_ERROR:	/* no progress possible: input ended mid-stream */
 			if (z->avail_in == 0)

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "escape.h"
+#include "fatal.h"
 #include "input.h"
 #include "log.h"
 #include "message.h"
@@ -162,47 +163,48 @@ process_input(struct pipeline *pl, const struct conf *conf, const struct options
 {
 	struct buf msg = BUF_INIT(0);
 	struct message_result res;
-	bool too_big, retry = false;
+	enum input_result in = input_read(fd, conf->max_message_size, &msg);
+	bool unread = in != INPUT_WHOLE;	/* the rest of fd is still to be read */
+	const char *data = msg.data ? msg.data : "";
 
-	if (input_read(fd, conf->max_message_size, &msg, &too_big) < 0) {
-		snprintf(why, whylen, "cannot read %s: %s", name, strerror(errno));
-		memset(&res, 0, sizeof res);
+	memset(&res, 0, sizeof res);
+	if (in == INPUT_ERROR) {
 		res.status = MSG_TEMPFAIL;
-		snprintf(res.reason, sizeof res.reason, "%s", why);
-		log_summary(o, name, &res);
-		buf_free(&msg);
-		return true;
-	}
-	if (too_big) {
-		memset(&res, 0, sizeof res);
+		if (errno == ENOMEM)
+			snprintf(res.reason, sizeof res.reason, "%s", DP_REASON_OOM);
+		else
+			snprintf(res.reason, sizeof res.reason, "cannot read %s: %s", name, strerror(errno));
+	} else if (in == INPUT_TOO_BIG) {
 		res.status = MSG_REJECTED;
 		snprintf(res.reason, sizeof res.reason, "message exceeds max_message_size (%llu bytes)",
 			 (unsigned long long)conf->max_message_size);
 	} else {
-		message_process(pl, (const uint8_t *)(msg.data ? msg.data : ""), msg.len, &res);
+		message_process(pl, (const uint8_t *)data, msg.len, &res);
 	}
 
 	/* Keep what we could not use, if asked; if we cannot, retry rather than lose it. */
-	if (!o->dry_run && conf->quarantine_dir && !too_big && res.status != MSG_TEMPFAIL &&
+	if (!o->dry_run && conf->quarantine_dir && res.status != MSG_TEMPFAIL &&
 	    (res.status == MSG_REJECTED || res.refused > 0)) {
 		char path[4096], clean[512];
 
-		if (quarantine_save(conf->quarantine_dir, msg.data ? msg.data : "", msg.len, path,
-				    sizeof path) < 0) {
+		/* An oversized message goes in whole: the rest comes straight from the input. */
+		if (quarantine_save(conf->quarantine_dir, data, msg.len, unread ? fd : -1, path, sizeof path) < 0) {
 			res.status = MSG_TEMPFAIL;
 			snprintf(res.reason, sizeof res.reason, "cannot quarantine in %s: %s",
 				 conf->quarantine_dir, strerror(errno));
 		} else {
+			unread = false;
 			log_notice("event=quarantine file=\"%s\"", esc_log(clean, sizeof clean, path));
 		}
 	}
+	if (unread && input_drain(fd) < 0)
+		log_err("cannot read %s to its end: %s", name, strerror(errno));
 	log_summary(o, name, &res);
-	if (res.status == MSG_TEMPFAIL) {
-		snprintf(why, whylen, "%s", res.reason);
-		retry = true;
-	}
 	buf_free(&msg);
-	return retry;
+	if (res.status != MSG_TEMPFAIL)
+		return false;
+	snprintf(why, whylen, "%s", res.reason);
+	return true;
 }
 
 int
@@ -218,6 +220,7 @@ main(int argc, char **argv)
 	int ndjson_fd = -1, rc = EXIT_HANDLED;
 	bool from_stdin;
 
+	fatal_init();
 	signal(SIGPIPE, SIG_IGN);
 	conf_defaults(&conf);
 	if (parse_options(argc, argv, &o) < 0) {
@@ -226,6 +229,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	from_stdin = optind >= argc;
+	fatal_stdin_pending(from_stdin);
 	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0 ||
 	    conf_check(&conf, o.conf_path, errbuf, sizeof errbuf) < 0) {
 		if (from_stdin)
@@ -260,6 +264,7 @@ main(int argc, char **argv)
 	if (from_stdin) {
 		if (process_input(&pl, &conf, &o, STDIN_FILENO, "stdin", why, sizeof why))
 			rc = EXIT_TEMPFAIL;
+		fatal_stdin_pending(false);
 	} else {
 		int k;
 
@@ -283,7 +288,7 @@ main(int argc, char **argv)
 oom:
 	if (from_stdin)
 		input_drain(STDIN_FILENO);
-	rc = tempfail("out of memory");
+	rc = tempfail("%s", DP_REASON_OOM);
 out:
 	pipeline_free(&pl);
 	store_free(store);

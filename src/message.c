@@ -28,6 +28,9 @@ struct msgctx {
 	struct message_result *res;
 	struct budget budget;
 	struct dp_error err;	/* the message's tempfail, if any */
+	/* The store's marker of the current document's report, once looked up. */
+	struct store_marker marker;
+	char marker_rid[RID_HEX_LEN + 1];	/* whose marker it is; "" for none */
 };
 
 static void
@@ -84,7 +87,7 @@ announce_records(void *arg, size_t from, size_t count)
 			if (pl->sinks[i]->ops->record(pl->sinks[i], a->view, &rec, &a->m->err) != DP_OK)
 				return DP_TEMPFAIL;
 	if (more < 0)
-		return dp_fail(&a->m->err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
+		return dp_fail_errno(&a->m->err, DP_TEMPFAIL, "cannot read back the report's records");
 	for (i = 0; i < pl->nsinks; i++)
 		if (pl->sinks[i]->ops->report_end &&
 		    pl->sinks[i]->ops->report_end(pl->sinks[i], a->view, &a->m->err) != DP_OK)
@@ -103,7 +106,10 @@ emit_report(struct msgctx *m, const char *label)
 
 	report_view(pl->rep, &view);
 	if (pl->store) {
-		if (store_report(pl->store, pl->rep, &view, announce_records, &a, &sr, &m->err) != DP_OK)
+		if (strcmp(m->marker_rid, view.rid) &&
+		    store_lookup(pl->store, view.rid, &m->marker, &m->err) != DP_OK)
+			return DP_TEMPFAIL;
+		if (store_report(pl->store, pl->rep, &view, &m->marker, announce_records, &a, &sr, &m->err) != DP_OK)
 			return DP_TEMPFAIL;
 	} else {
 		if (announce_records(&a, 0, view.nrecords) != DP_OK)
@@ -120,12 +126,50 @@ emit_report(struct msgctx *m, const char *label)
 	return DP_OK;
 }
 
+/*
+ * The identity hook: as soon as the report's identity is known, one round
+ * trip asks whether it is stored whole already; a redelivery then costs
+ * no parsing of its records.
+ */
+static enum dp_status
+check_identity(void *arg, struct report *rep, bool *skip, struct dp_error *err)
+{
+	struct msgctx *m = arg;
+	struct dmarc_report view;
+
+	report_view(rep, &view);
+	if (store_lookup(m->pl->store, view.rid, &m->marker, err) != DP_OK)
+		return DP_TEMPFAIL;
+	memcpy(m->marker_rid, view.rid, sizeof m->marker_rid);
+	*skip = m->marker.done;
+	return DP_OK;
+}
+
+/* A report found stored whole before its records were parsed. */
+static void
+note_skipped(struct msgctx *m, const char *label)
+{
+	struct dmarc_report view;
+	char org[LOGVAL], id[LOGVAL], where[LOGVAL];
+
+	report_view(m->pl->rep, &view);
+	m->res->reports++;
+	m->res->duplicates++;
+	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu new=0 duplicate=yes where=\"%s\"",
+		 m->marker_rid, esc_log(org, sizeof org, view.org_name), esc_log(id, sizeof id, view.report_id),
+		 m->marker.total, esc_log(where, sizeof where, label));
+}
+
 static enum dp_status
 on_document(void *arg, struct stream *s, const char *label, unsigned depth)
 {
 	struct msgctx *m = arg;
+	struct xml_identity_hook hook = { check_identity, m };
 	struct xml_result xr;
-	enum dp_status rc = xml_report_parse(s, m->pl->conf, m->pl->rep, &xr, s->err);
+	enum dp_status rc;
+
+	m->marker_rid[0] = '\0';
+	rc = xml_report_parse(s, m->pl->conf, m->pl->rep, m->pl->store ? &hook : NULL, &xr, s->err);
 
 	if (rc == DP_TEMPFAIL) {
 		dp_fail(&m->err, DP_TEMPFAIL, "%s", s->err->reason);
@@ -153,6 +197,10 @@ on_document(void *arg, struct stream *s, const char *label, unsigned depth)
 			note_reason(m->res, RANK_NOT_REPORT, "no DMARC report found");
 		}
 		dp_error_clear(s->err);
+		return DP_OK;
+	}
+	if (xr.skipped) {
+		note_skipped(m, label);
 		return DP_OK;
 	}
 	if (!xr.complete) {
@@ -216,7 +264,8 @@ void
 message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct message_result *res)
 {
 	const struct conf *c = pl->conf;
-	struct msgctx m = { pl, res, { 0, c->max_total_size, c->max_compression_ratio }, { DP_OK, "" } };
+	struct msgctx m = { .pl = pl, .res = res, .budget = { 0, c->max_total_size, c->max_compression_ratio },
+			    .err = { DP_OK, "" } };
 	struct unpack_visitor uv = { on_document, on_problem, &m, c, &m.budget };
 	enum dp_status rc;
 

@@ -14,7 +14,6 @@
 #include <gmime/gmime.h>
 
 #include "deadline.h"
-#include "log.h"
 #include "mime.h"
 
 struct walk {
@@ -22,14 +21,6 @@ struct walk {
 	struct mime_info *info;
 	struct dp_error *err;
 };
-
-static void
-quiet_glib(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
-{
-	(void)level; (void)data;
-	/* GLib and GMime never write to stdout/stderr under the MTA. */
-	log_debug("%s: %s", domain ? domain : "glib", msg);
-}
 
 void
 mime_init(void)
@@ -39,8 +30,7 @@ mime_init(void)
 	if (done)
 		return;
 	done = true;
-	g_log_set_default_handler(quiet_glib, NULL);
-	g_mime_init();
+	g_mime_init();	/* GLib's messages go where fatal_init() sent them */
 }
 
 static enum dp_status walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
@@ -73,7 +63,7 @@ walk_leaf(struct walk *w, GMimePart *part)
 				       w->v->max_decoded);
 	}
 	if (!(out = g_mime_stream_mem_new()))
-		return dp_fail(w->err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(w->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	if (g_mime_data_wrapper_write_to_stream(content, out) < 0) {
 		g_object_unref(out);
 		return dp_fail(w->err, DP_TEMPFAIL, "cannot decode MIME part %u", w->info->parts);

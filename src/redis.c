@@ -1,6 +1,7 @@
 /* redis.c - the hiredis connection; see redis.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,12 +60,47 @@ where(const struct conf *c, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", c->redis_host, c->redis_port);
 }
 
+/*
+ * Server errors in words: Redis says "NOAUTH" to a small command and
+ * "Protocol error: unauthenticated multibulk length" to a large one when
+ * it wants a password nobody configured.
+ */
 enum dp_status
-redis_reply_fail(const redisReply *reply, const char *what, struct dp_error *err)
+redis_reply_fail(struct redis *r, const redisReply *reply, const char *what, struct dp_error *err)
 {
-	if (reply && reply->type == REDIS_REPLY_ERROR)
-		return dp_fail(err, DP_TEMPFAIL, "redis: %s: %.*s", what, (int)reply->len, reply->str);
-	return dp_fail(err, DP_TEMPFAIL, "redis: %s: unexpected reply", what);
+	char addr[300];
+
+	where(r->conf, addr, sizeof addr);
+	if (!reply || reply->type != REDIS_REPLY_ERROR)
+		return dp_fail(err, DP_TEMPFAIL, "redis at %s: unexpected reply (%s)", addr, what);
+	if (!strncmp(reply->str, "NOAUTH", 6) || strstr(reply->str, "unauthenticated"))
+		return dp_fail(err, DP_TEMPFAIL, "redis at %s: NOAUTH: password required%s (%s)", addr,
+			       r->conf->redis_password ? "" : ", and redis_password is not set", what);
+	return dp_fail(err, DP_TEMPFAIL, "redis at %s: %.*s (%s)", addr, (int)reply->len, reply->str, what);
+}
+
+/*
+ * The connection failed during a command: whether it ran is unknown, so
+ * the connection is dropped.  saved_errno is errno right after the call:
+ * hiredis reports a timeout as the EAGAIN of its read or write.
+ */
+static void
+connection_failed(struct redis *r, const char *what, int saved_errno, struct dp_error *err)
+{
+	redisContext *c = r->ctx;
+	char addr[300];
+
+	where(r->conf, addr, sizeof addr);
+	if (c->err == REDIS_ERR_OOM)
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	else if (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: timed out after %u ms (%s)", addr,
+			r->conf->redis_timeout_ms, what);
+	else if (c->err == REDIS_ERR_EOF)
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: connection closed by the server (%s)", addr, what);
+	else
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr, c->errstr[0] ? c->errstr : "no reply", what);
+	redis_disconnect(r);
 }
 
 /* A command on a fresh connection that must answer OK. */
@@ -78,10 +114,10 @@ setup_command(struct redis *r, int argc, const char **argv, const char *what, st
 
 	for (i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	if (!(reply = redis_command(r, argc, argv, lens, err)))
+	if (!(reply = redis_command(r, argc, argv, lens, what, err)))
 		return DP_TEMPFAIL;
 	if (reply->type != REDIS_REPLY_STATUS)
-		rc = redis_reply_fail(reply, what, err);
+		rc = redis_reply_fail(r, reply, what, err);
 	freeReplyObject(reply);
 	return rc;
 }
@@ -98,15 +134,20 @@ redis_connect(struct redis *r, struct dp_error *err)
 	r->ctx = c->redis_socket ? redisConnectUnixWithTimeout(c->redis_socket, ctv)
 				 : redisConnectWithTimeout(c->redis_host, (int)c->redis_port, ctv);
 	if (!r->ctx)
-		return dp_fail(err, DP_TEMPFAIL, "redis: out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	if (r->ctx->err == REDIS_ERR_OOM) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		redis_disconnect(r);
+		return DP_TEMPFAIL;
+	}
 	if (r->ctx->err) {
-		dp_fail(err, DP_TEMPFAIL, "redis: cannot connect to %s: %s", addr, r->ctx->errstr);
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: cannot connect: %s", addr, r->ctx->errstr);
 		redis_disconnect(r);
 		return DP_TEMPFAIL;
 	}
 	/* The connect timeout does not cover commands: without this a silent server hangs us. */
 	if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
-		dp_fail(err, DP_TEMPFAIL, "redis: cannot set the command timeout");
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: cannot set the command timeout", addr);
 		redis_disconnect(r);
 		return DP_TEMPFAIL;
 	}
@@ -132,55 +173,47 @@ fail:
 	return DP_TEMPFAIL;
 }
 
-/* Timeout or lost connection: whether the command ran is unknown. */
-static void
-connection_failed(struct redis *r, const char *command, struct dp_error *err)
-{
-	char addr[300];
-
-	where(r->conf, addr, sizeof addr);
-	dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr,
-		r->ctx->errstr[0] ? r->ctx->errstr : "no reply", command);
-	redis_disconnect(r);
-}
-
 redisReply *
-redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, struct dp_error *err)
+redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, const char *what,
+	      struct dp_error *err)
 {
 	redisReply *reply;
 
 	if (!r->ctx && redis_connect(r, err) != DP_OK)
 		return NULL;
 	if (!(reply = redisCommandArgv(r->ctx, argc, argv, lens)))
-		connection_failed(r, argv[0], err);
+		connection_failed(r, what, errno, err);
 	return reply;
 }
 
 enum dp_status
-redis_append(struct redis *r, int argc, const char **argv, const size_t *lens, struct dp_error *err)
+redis_append(struct redis *r, int argc, const char **argv, const size_t *lens, const char *what,
+	     struct dp_error *err)
 {
 	if (!r->ctx && redis_connect(r, err) != DP_OK)
 		return DP_TEMPFAIL;
 	if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
-		connection_failed(r, argv[0], err);
+		connection_failed(r, what, errno, err);
 		return DP_TEMPFAIL;
 	}
 	return DP_OK;
 }
 
 redisReply *
-redis_next_reply(struct redis *r, const char *command, struct dp_error *err)
+redis_next_reply(struct redis *r, const char *what, struct dp_error *err)
 {
 	void *reply = NULL;
 
 	if (!r->ctx) {
-		dp_fail(err, DP_TEMPFAIL, "redis: no connection for the reply to %s", command);
+		dp_fail(err, DP_TEMPFAIL, "redis: no connection for the reply (%s)", what);
 		return NULL;
 	}
 	if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply) {
+		int saved_errno = errno;
+
 		if (reply)
 			freeReplyObject(reply);
-		connection_failed(r, command, err);
+		connection_failed(r, what, saved_errno, err);
 		return NULL;
 	}
 	return reply;

@@ -22,12 +22,20 @@ struct redis *redis_new(const struct conf *c);
 void redis_free(struct redis *r);
 
 /*
+ * Failures become tempfails whose reason says where and what, in words
+ * for the operator's log and the MTA's "4.3.0" line: "redis at SOCKET:
+ * timed out after 300 ms (storing a chunk)".  "what" is a fixed phrase
+ * naming the step; a command's arguments (record content) never appear.
+ * The client's own out of memory is DP_REASON_OOM, blaming no server.
+ */
+
+/*
  * Send one command (binary-safe arguments) and return its reply, which the
  * caller frees with freeReplyObject().  On a connection problem returns
  * NULL with a tempfail in err.  Error replies are returned as replies.
  */
 redisReply *redis_command(struct redis *r, int argc, const char **argv, const size_t *lens,
-			  struct dp_error *err);
+			  const char *what, struct dp_error *err);
 
 /*
  * Pipelining: queue a command without waiting (sent with the next read),
@@ -36,11 +44,12 @@ redisReply *redis_command(struct redis *r, int argc, const char **argv, const si
  * are unknown and the connection is gone.
  */
 enum dp_status redis_append(struct redis *r, int argc, const char **argv, const size_t *lens,
-			    struct dp_error *err);
-redisReply *redis_next_reply(struct redis *r, const char *command, struct dp_error *err);
+			    const char *what, struct dp_error *err);
+redisReply *redis_next_reply(struct redis *r, const char *what, struct dp_error *err);
 
-/* Turn an error reply into a tempfail naming what failed; returns DP_TEMPFAIL. */
-enum dp_status redis_reply_fail(const redisReply *reply, const char *what, struct dp_error *err);
+/* Turn an error reply (or an unexpected one) into a tempfail; returns DP_TEMPFAIL. */
+enum dp_status redis_reply_fail(struct redis *r, const redisReply *reply, const char *what,
+				struct dp_error *err);
 
 /* Drop the connection (the next command reconnects). */
 void redis_disconnect(struct redis *r);

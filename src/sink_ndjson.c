@@ -170,11 +170,11 @@ ndjson_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 	if (!nj->have_report) {
 		buf_reset(&nj->report);
 		if (format_report(&nj->report, rep) < 0)
-			return dp_fail(err, DP_TEMPFAIL, "out of memory formatting NDJSON");
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		nj->have_report = true;
 	}
 	if (format_record(&nj->line, &nj->report, rep, rec) < 0)
-		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting NDJSON");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	if (nj->line.len >= NDJSON_FLUSH_AT)
 		return ndjson_flush(nj, err);
 	return DP_OK;

@@ -46,7 +46,7 @@ syslog_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 	if (!ss->have_report) {
 		buf_reset(&ss->report);
 		if (flatten_report(rep, &ss->scratch, add_pair, &ss->report) != 0)
-			return dp_fail(err, DP_TEMPFAIL, "out of memory formatting a syslog line");
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		ss->have_report = true;
 	}
 	buf_reset(&ss->line);
@@ -54,7 +54,7 @@ syslog_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc
 	    buf_puts(&ss->line, "\" ord=") < 0 || buf_putu(&ss->line, rec->ord) < 0 ||
 	    buf_append(&ss->line, ss->report.data, ss->report.len) < 0 ||
 	    flatten_row(rec, &ss->scratch, add_pair, &ss->line) != 0)
-		return dp_fail(err, DP_TEMPFAIL, "out of memory formatting a syslog line");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	log_line(LOG_INFO, ss->line.data);
 	return DP_OK;
 }

@@ -1,8 +1,10 @@
 /* status.c - first-failure-wins error recording; see status.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -27,6 +29,14 @@ dp_fail(struct dp_error *err, enum dp_status status, const char *fmt, ...)
 	status = dp_vfail(err, status, fmt, ap);
 	va_end(ap);
 	return status;
+}
+
+enum dp_status
+dp_fail_errno(struct dp_error *err, enum dp_status status, const char *what)
+{
+	if (errno == ENOMEM)
+		return dp_fail(err, status, "%s", DP_REASON_OOM);
+	return dp_fail(err, status, "%s: %s", what, strerror(errno));
 }
 
 void

@@ -19,6 +19,9 @@ enum dp_status {
 
 #define DP_REASON_MAX 200
 
+/* The one way every module says memory ran out (the MTA sees it as "4.3.0 dmarc-pipe: out of memory"). */
+#define DP_REASON_OOM "out of memory"
+
 struct dp_error {
 	enum dp_status status;
 	char reason[DP_REASON_MAX];
@@ -30,6 +33,9 @@ enum dp_status dp_fail(struct dp_error *err, enum dp_status status,
 
 enum dp_status dp_vfail(struct dp_error *err, enum dp_status status,
 			const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* DP_REASON_OOM when errno is ENOMEM, else "what: strerror(errno)". */
+enum dp_status dp_fail_errno(struct dp_error *err, enum dp_status status, const char *what);
 
 /* Forget a recorded failure (a refused report does not spoil the next). */
 void dp_error_clear(struct dp_error *err);

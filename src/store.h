@@ -26,6 +26,14 @@ struct store;
 /* Records from..from+count-1 are now in the stream: tell the other outputs. */
 typedef enum dp_status (*store_announce_fn)(void *arg, size_t from, size_t count);
 
+/* Where a report stands in Redis, from its marker. */
+struct store_marker {
+	bool found;		/* the report has a marker */
+	bool done;		/* all its records are in the stream */
+	size_t next;		/* records in the stream so far */
+	size_t total;		/* records the report has */
+};
+
 struct store_result {
 	size_t written;		/* records this call added to the stream */
 	bool duplicate;		/* the report was complete already: nothing added */
@@ -37,14 +45,23 @@ struct store *store_new(const struct conf *c);
 void store_free(struct store *s);
 
 /*
- * Store every record of rep (view is its report_view()).  announce is
- * called after each chunk that added records.  DP_OK when the report is
- * complete in the stream (by this call or an earlier one); DP_TEMPFAIL
- * otherwise (connection, timeout, OOM, READONLY, auth): then some chunks
- * may be stored and a redelivery completes the report.
+ * One round trip: the marker of the report whose identity is rid.  A
+ * report found done need not be parsed any further (a redelivery).
+ */
+enum dp_status store_lookup(struct store *s, const char *rid, struct store_marker *m, struct dp_error *err);
+
+/*
+ * Store every record of rep (view is its report_view(); m its marker as
+ * store_lookup() found it, a moment ago).  Records before m->next are
+ * not sent again; the scripts check the marker themselves, so a marker
+ * that moved since is harmless.  announce is called after each chunk
+ * that added records.  DP_OK when the report is complete in the stream
+ * (by this call or an earlier one); DP_TEMPFAIL otherwise (connection,
+ * timeout, OOM, READONLY, auth): then some chunks may be stored and a
+ * redelivery completes the report.
  */
 enum dp_status store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
-			    store_announce_fn announce, void *arg, struct store_result *res,
-			    struct dp_error *err);
+			    const struct store_marker *m, store_announce_fn announce, void *arg,
+			    struct store_result *res, struct dp_error *err);
 
 #endif

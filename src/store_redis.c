@@ -84,6 +84,8 @@ struct store {
 	struct redis *redis;		/* owned */
 	char sha[41];			/* SHA1 of chunk_script, for EVALSHA */
 	char *stream_key;		/* owned: "{P}:records" */
+	char *marker_key;		/* owned: "{P}:report:<rid>", rid filled in per report */
+	size_t marker_rid_at;		/* where <rid> goes in marker_key */
 
 	/* One chunk's arguments: the bytes in arena, each argument an (offset, length). */
 	struct buf arena;
@@ -100,17 +102,21 @@ store_new(const struct conf *c)
 {
 	struct store *s = calloc(1, sizeof *s);
 	GChecksum *ck;
+	size_t prefix_len;
 
 	if (!s)
 		return NULL;
 	s->conf = c;
 	s->arena = (struct buf)BUF_INIT(0);
 	s->scratch = (struct buf)BUF_INIT(0);
-	if (!(s->redis = redis_new(c)) ||
-	    !(s->stream_key = g_strdup_printf("{%s}:records", c->key_prefix))) {
+	prefix_len = strlen(c->key_prefix);
+	if (!(s->redis = redis_new(c)) || !(s->stream_key = malloc(prefix_len + sizeof "{}:records")) ||
+	    !(s->marker_key = malloc(prefix_len + sizeof "{}:report:" + RID_HEX_LEN))) {
 		store_free(s);
 		return NULL;
 	}
+	sprintf(s->stream_key, "{%s}:records", c->key_prefix);
+	s->marker_rid_at = (size_t)sprintf(s->marker_key, "{%s}:report:", c->key_prefix);
 	ck = g_checksum_new(G_CHECKSUM_SHA1);
 	g_checksum_update(ck, (const guchar *)chunk_script, sizeof chunk_script - 1);
 	snprintf(s->sha, sizeof s->sha, "%s", g_checksum_get_string(ck));
@@ -124,7 +130,8 @@ store_free(struct store *s)
 	if (!s)
 		return;
 	redis_free(s->redis);
-	g_free(s->stream_key);
+	free(s->stream_key);
+	free(s->marker_key);
 	buf_free(&s->arena);
 	buf_free(&s->scratch);
 	free(s->off);
@@ -209,7 +216,7 @@ add_field(void *arg, const char *key, const char *value, size_t len, bool number
 /* Arguments for the records from c on, at most chunk of them; c moves past them. */
 static int
 build_chunk(struct store *s, struct report *rep, const struct dmarc_report *view,
-	    struct report_cursor *c, char *marker)
+	    struct report_cursor *c, const char *marker)
 {
 	const struct conf *conf = s->conf;
 	struct dmarc_record rec;
@@ -263,25 +270,19 @@ build_chunk(struct store *s, struct report *rep, const struct dmarc_report *view
 	return 0;
 }
 
-/* Queue the chunk built in the arena: EVALSHA, or EVAL with the script itself. */
+/* Queue the chunk built in the arena. */
 static enum dp_status
-send_chunk(struct store *s, bool with_script, struct dp_error *err)
+send_chunk(struct store *s, struct dp_error *err)
 {
 	const char **argv = malloc(s->nargs * sizeof *argv);
 	enum dp_status rc;
 	size_t i;
 
 	if (!argv)
-		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	for (i = 0; i < s->nargs; i++)
 		argv[i] = s->arena.data + s->off[i];
-	if (with_script) {
-		argv[0] = "EVAL";
-		argv[1] = chunk_script;
-		s->len[0] = 4;
-		s->len[1] = sizeof chunk_script - 1;
-	}
-	rc = redis_append(s->redis, (int)s->nargs, argv, s->len, err);
+	rc = redis_append(s->redis, (int)s->nargs, argv, s->len, "storing a chunk", err);
 	free(argv);
 	return rc;
 }
@@ -322,12 +323,12 @@ struct pipeline {
 	bool finished;		/* complete, duplicate or conflict: send no more */
 	bool resync;		/* the marker is not where we are: drain, then resume */
 	size_t resume_at;	/* the marker, as the latest reply saw it */
-	bool with_script;	/* the server lacks the cached script (NOSCRIPT) */
+	bool load_script;	/* the server lacks the script (NOSCRIPT): load it, then resume */
 };
 
 /* What one reply means for the report; DP_TEMPFAIL on an error reply. */
 static enum dp_status
-take_reply(struct pipeline *pl, redisReply *reply, const struct dmarc_report *view,
+take_reply(struct store *s, struct pipeline *pl, redisReply *reply, const struct dmarc_report *view,
 	   store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
 {
 	size_t start = pl->start[pl->head], end = pl->end[pl->head];
@@ -337,7 +338,7 @@ take_reply(struct pipeline *pl, redisReply *reply, const struct dmarc_report *vi
 	pl->count--;
 	if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
 		/* After a restart, failover or SCRIPT FLUSH: this chunk did nothing. */
-		pl->with_script = true;
+		pl->load_script = true;
 		if (!pl->resync) {
 			pl->resync = true;
 			pl->resume_at = start;
@@ -345,7 +346,7 @@ take_reply(struct pipeline *pl, redisReply *reply, const struct dmarc_report *vi
 		return DP_OK;
 	}
 	if (reply->type == REDIS_REPLY_ERROR || parse_reply(reply, &cr) < 0)
-		return redis_reply_fail(reply, "storing a chunk", err);
+		return redis_reply_fail(s->redis, reply, "storing a chunk", err);
 	if (pl->finished)
 		return DP_OK;	/* queued before we knew; it wrote nothing */
 	if (!strcmp(cr.state, "dup")) {
@@ -382,16 +383,100 @@ take_reply(struct pipeline *pl, redisReply *reply, const struct dmarc_report *vi
 	return DP_OK;
 }
 
+/* The marker key of the report rid (in s->marker_key, valid until the next call). */
+static const char *
+marker_of(struct store *s, const char *rid)
+{
+	memcpy(s->marker_key + s->marker_rid_at, rid, RID_HEX_LEN);
+	s->marker_key[s->marker_rid_at + RID_HEX_LEN] = '\0';
+	return s->marker_key;
+}
+
+/* A marker field: absent (nil) is 0. */
+static int
+marker_field(const redisReply *r, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	*out = 0;
+	if (r->type == REDIS_REPLY_NIL)
+		return 0;
+	if (r->type != REDIS_REPLY_STRING)
+		return -1;
+	errno = 0;
+	v = strtoull(r->str, &end, 10);
+	if (errno || end == r->str || *end || v > SIZE_MAX)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+enum dp_status
+store_lookup(struct store *s, const char *rid, struct store_marker *m, struct dp_error *err)
+{
+	const char *argv[5] = { "HMGET", marker_of(s, rid), "next", "total", "done" };
+	size_t lens[5] = { 5, strlen(argv[1]), 4, 5, 4 }, done;
+	redisReply *reply = redis_command(s->redis, 5, argv, lens, "looking up a report", err);
+	enum dp_status rc = DP_OK;
+
+	memset(m, 0, sizeof *m);
+	if (!reply)
+		return DP_TEMPFAIL;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+	    marker_field(reply->element[0], &m->next) < 0 || marker_field(reply->element[1], &m->total) < 0 ||
+	    marker_field(reply->element[2], &done) < 0) {
+		rc = redis_reply_fail(s->redis, reply, "looking up a report", err);
+	} else {
+		m->found = reply->element[1]->type != REDIS_REPLY_NIL;
+		m->done = m->found && done == 1;
+	}
+	freeReplyObject(reply);
+	return rc;
+}
+
+/* After NOSCRIPT: load the script once, so later chunks go back to EVALSHA. */
+static enum dp_status
+load_script(struct store *s, struct dp_error *err)
+{
+	const char *argv[3] = { "SCRIPT", "LOAD", chunk_script };
+	size_t lens[3] = { 6, 4, sizeof chunk_script - 1 };
+	redisReply *reply = redis_command(s->redis, 3, argv, lens, "loading the script", err);
+	enum dp_status rc = DP_OK;
+
+	if (!reply)
+		return DP_TEMPFAIL;
+	if (reply->type != REDIS_REPLY_STRING || reply->len != 40 || memcmp(reply->str, s->sha, 40))
+		rc = redis_reply_fail(s->redis, reply, "loading the script", err);
+	freeReplyObject(reply);
+	return rc;
+}
+
 enum dp_status
 store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
-	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
+	     const struct store_marker *m, store_announce_fn announce, void *arg,
+	     struct store_result *res, struct dp_error *err)
 {
 	struct report_cursor c = { 0, 0 };
-	char *marker = g_strdup_printf("{%s}:report:%s", s->conf->key_prefix, view->rid);
+	const char *marker = marker_of(s, view->rid);
 	struct pipeline pl = { .head = 0 };
 	enum dp_status rc = DP_OK;
 
 	memset(res, 0, sizeof *res);
+	if (m->found && m->total != view->nrecords) {
+		res->conflict = res->duplicate = true;
+		log_warn("event=conflict rid=%s records=%zu stored_records=%zu: the same report identity "
+			 "was stored with another number of records; nothing added", view->rid,
+			 view->nrecords, m->total);
+		return DP_OK;
+	}
+	if (m->done) {
+		res->duplicate = true;
+		return DP_OK;
+	}
+	/* A delivery cut short stored the records before m->next: start after them. */
+	if (m->next > 0 && m->next < view->nrecords && report_seek(rep, &c, m->next) < 0)
+		return dp_fail_errno(err, DP_TEMPFAIL, "cannot read back the report's records");
 	for (;;) {
 		redisReply *reply;
 
@@ -400,11 +485,11 @@ store_report(struct store *s, struct report *rep, const struct dmarc_report *vie
 
 			pl.start[slot] = c.ord;
 			if (build_chunk(s, rep, view, &c, marker) < 0) {
-				rc = dp_fail(err, DP_TEMPFAIL, "cannot build a Redis chunk: %s", strerror(errno));
+				rc = dp_fail_errno(err, DP_TEMPFAIL, "cannot build a Redis chunk");
 				goto out;
 			}
 			pl.end[slot] = c.ord;
-			if ((rc = send_chunk(s, pl.with_script, err)) != DP_OK)
+			if ((rc = send_chunk(s, err)) != DP_OK)
 				goto out;
 			pl.count++;
 		}
@@ -413,17 +498,22 @@ store_report(struct store *s, struct report *rep, const struct dmarc_report *vie
 				break;
 			/* Everything queued is answered: go on from where the marker is. */
 			pl.resync = false;
+			if (pl.load_script) {
+				if ((rc = load_script(s, err)) != DP_OK)
+					goto out;
+				pl.load_script = false;
+			}
 			if (report_seek(rep, &c, pl.resume_at) < 0) {
-				rc = dp_fail(err, DP_TEMPFAIL, "cannot read back the report's records: %s", strerror(errno));
+				rc = dp_fail_errno(err, DP_TEMPFAIL, "cannot read back the report's records");
 				goto out;
 			}
 			continue;
 		}
-		if (!(reply = redis_next_reply(s->redis, pl.with_script ? "EVAL" : "EVALSHA", err))) {
+		if (!(reply = redis_next_reply(s->redis, "storing a chunk", err))) {
 			rc = DP_TEMPFAIL;
 			goto out;
 		}
-		rc = take_reply(&pl, reply, view, announce, arg, res, err);
+		rc = take_reply(s, &pl, reply, view, announce, arg, res, err);
 		freeReplyObject(reply);
 		if (rc != DP_OK)
 			goto out;
@@ -432,6 +522,5 @@ out:
 	/* After a failure, or with replies still owed, the connection is not to be trusted. */
 	if (rc != DP_OK || pl.count > 0)
 		redis_disconnect(s->redis);
-	g_free(marker);
 	return rc;
 }

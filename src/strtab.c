@@ -5,19 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "strtab.h"
-
-static uint32_t
-hash_bytes(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	while (len--) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static int
 strtab_grow(struct strtab *t)
@@ -47,7 +36,8 @@ strtab_grow(struct strtab *t)
 int
 strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 {
-	uint32_t h = hash_bytes(s, len);
+	/* Keyed: the strings are the sender's (hash.h). */
+	uint32_t h = (uint32_t)hash_keyed(s, len);
 	size_t j, off;
 
 	if (t->count + 1 > t->nslots / 2 && strtab_grow(t) < 0)
@@ -55,6 +45,7 @@ strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	for (j = h & (t->nslots - 1); t->slots[j].id; j = (j + 1) & (t->nslots - 1)) {
 		const char *have = t->arena.data + t->slots[j].id - 1;
 
+		t->probes++;
 		if (t->slots[j].hash == h && !memcmp(have, s, len) && have[len] == '\0') {
 			*id = t->slots[j].id;
 			return 0;

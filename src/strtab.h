@@ -20,9 +20,10 @@ struct strtab {
 	struct strtab_slot { uint32_t id, hash; } *slots;
 	size_t nslots;		/* a power of two, or 0 */
 	size_t count;
+	uint64_t probes;	/* occupied slots looked at by strtab_intern(): stays near count unless hashes collide */
 };
 
-#define STRTAB_INIT { BUF_INIT(UINT32_MAX - 1), NULL, 0, 0 }
+#define STRTAB_INIT { BUF_INIT(UINT32_MAX - 1), NULL, 0, 0, 0 }
 
 /* Intern s[0..len); 0 with *id set (never 0), or -1 with errno. */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);

@@ -74,7 +74,7 @@ unpack_zip(const struct unpack_visitor *v, struct stream *s, const char *label, 
 		while ((n = stream_next(s, &p)) > 0) {
 			if (buf_append(&whole, p, (size_t)n) < 0) {
 				buf_free(&whole);
-				return dp_fail(s->err, DP_TEMPFAIL, "out of memory reading a zip archive");
+				return dp_fail(s->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 			}
 		}
 		if (n < 0) {
@@ -117,7 +117,7 @@ unpack_stream(const struct unpack_visitor *v, struct stream *s, const char *labe
 		struct stream *in = inflate_open(s, kind == BLOB_GZIP ? INFLATE_GZIP : INFLATE_ZLIB, v->budget);
 
 		if (!in)
-			return dp_fail(s->err, DP_TEMPFAIL, "out of memory");
+			return dp_fail(s->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		rc = unpack_stream(v, in, label, depth + 1);
 		stream_free(in);
 		return rc;
@@ -145,7 +145,7 @@ unpack_blob(const struct unpack_visitor *v, const uint8_t *data, size_t len, con
 	enum dp_status rc;
 
 	if (!s)
-		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	rc = unpack_stream(v, s, label, 0);
 	stream_free(s);
 	return rc;

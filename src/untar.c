@@ -145,7 +145,7 @@ tar_walk(struct stream *src, const struct archive_visitor *v, struct dp_error *e
 			enum dp_status rc;
 
 			if (!es)
-				return dp_fail(err, DP_TEMPFAIL, "out of memory");
+				return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 			rc = v->entry(v->arg, name, es);
 			stream_free(es);
 			if (rc == DP_TEMPFAIL)

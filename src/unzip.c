@@ -79,7 +79,7 @@ zip_entry(zip_t *za, zip_uint64_t i, const struct archive_visitor *v, struct dp_
 		return DP_OK;
 	}
 	if (!(st = calloc(1, sizeof *st)))
-		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	st->budget = v->budget;
 	st->comp_size = (sb.valid & ZIP_STAT_COMP_SIZE) ? sb.comp_size : 0;
 	if (!(st->zf = zip_fopen_index(za, i, 0))) {
@@ -90,7 +90,7 @@ zip_entry(zip_t *za, zip_uint64_t i, const struct archive_visitor *v, struct dp_
 	if (!(s = stream_new(&zip_entry_ops, st, err))) {
 		zip_fclose(st->zf);
 		free(st);
-		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	}
 	rc = v->entry(v->arg, name, s);
 	stream_free(s);

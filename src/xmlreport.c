@@ -166,6 +166,10 @@ struct xr {
 	unsigned depth;		/* open elements of any kind */
 	unsigned long elements;	/* seen so far, to look at the clock now and then */
 	bool done;		/* the first </feedback> has been seen */
+	const struct xml_identity_hook *hook;	/* or NULL */
+	bool seen_metadata;	/* </report_metadata> */
+	bool seen_policy;	/* </policy_published> */
+	bool identity_told;	/* the hook has been called */
 	bool stopped;		/* we stopped the parser */
 	char *ns;		/* <feedback>'s namespace, or NULL */
 
@@ -244,6 +248,22 @@ enter(struct xr *x, enum node n)
 	x->textlen = 0;
 	switch (n) {
 	case N_RECORD:
+		if (!x->identity_told && x->hook && x->seen_metadata && x->seen_policy) {
+			bool skip = false;
+
+			x->identity_told = true;
+			if (x->hook->fn(x->hook->arg, x->rep, &skip, x->err) != DP_OK) {
+				x->stopped = true;
+				xmlStopParser(x->ctxt);
+				return;
+			}
+			if (skip) {
+				x->res->skipped = true;
+				x->stopped = true;
+				xmlStopParser(x->ctxt);
+				return;
+			}
+		}
 		if (report_nrecords(x->rep) >= x->conf->max_records) {
 			xr_stop(x, DP_REFUSE, "report has more than max_records (%u) records",
 				x->conf->max_records);
@@ -309,7 +329,7 @@ leave_leaf(struct xr *x, const struct leaf *lf)
 		if (errno == EFBIG)
 			xr_stop(x, DP_REFUSE, "%s", "report text exceeds the string table's size");
 		else
-			xr_stop(x, DP_TEMPFAIL, "%s", "out of memory");
+			xr_stop(x, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		return;
 	}
 	switch (lf->target) {
@@ -329,12 +349,22 @@ leave(struct xr *x, enum node n)
 	}
 	switch (n) {
 	case N_RECORD:
-		if (report_record_end(x->rep) < 0)
-			xr_stop(x, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "cannot keep the report's records: %s",
-				strerror(errno));
+		if (report_record_end(x->rep) < 0) {
+			if (errno == ENOMEM)
+				xr_stop(x, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+			else
+				xr_stop(x, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL,
+					"cannot keep the report's records: %s", strerror(errno));
+		}
 		break;
 	case N_FEEDBACK:
 		x->done = true;
+		break;
+	case N_METADATA:
+		x->seen_metadata = true;
+		break;
+	case N_POLICY:
+		x->seen_policy = true;
 		break;
 	default:
 		break;
@@ -373,7 +403,7 @@ xr_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
 		}
 		x->res->saw_feedback = true;
 		if (uri && !(x->ns = strdup((const char *)uri))) {
-			xr_stop(x, DP_TEMPFAIL, "%s", "out of memory");
+			xr_stop(x, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 			return;
 		}
 		report_set_schema(x->rep, uri && !strcmp((const char *)uri, DMARCBIS_NS) ? "dmarcbis" : "rfc7489");
@@ -461,6 +491,11 @@ xr_error(void *ctx, xmlErrorPtr e)
 	struct xr *x = ctx;
 	size_t n;
 
+	if (e && e->code == XML_ERR_NO_MEMORY) {
+		/* Not the report's fault: retry later, never refuse it. */
+		xr_stop(x, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		return;
+	}
 	if (!e || e->level < XML_ERR_ERROR || x->xml_error[0])
 		return;
 	x->error_at_end = x->at_end;
@@ -575,14 +610,14 @@ drain(struct stream *s)
 
 enum dp_status
 xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
-		 struct xml_result *res, struct dp_error *err)
+		 const struct xml_identity_hook *hook, struct xml_result *res, struct dp_error *err)
 {
 	/*
 	 * The parser's own failures go to own_err: while a readahead worker
 	 * decodes the input, err belongs to it (readahead.h).
 	 */
 	struct dp_error own_err = { DP_OK, "" };
-	struct xr x = { .conf = c, .rep = rep, .res = res, .err = &own_err };
+	struct xr x = { .conf = c, .rep = rep, .res = res, .err = &own_err, .hook = hook };
 	struct stream *ahead = NULL;
 	xmlSAXHandler sax;
 	const uint8_t *p;
@@ -591,7 +626,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	memset(res, 0, sizeof *res);
 	report_reset(rep);
 	if (!(x.text = malloc((size_t)c->max_field_length + 1)))
-		return dp_fail(err, DP_TEMPFAIL, "out of memory");
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 
 	/* A BOM or white space before the declaration is not XML; skip them. */
 	if ((n = stream_peek(s, SNIFF_BYTES, &p)) < 0)
@@ -600,7 +635,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 
 	/* Decoded input is worth decoding ahead; bytes already in memory are not. */
 	if (s->ops && !(ahead = readahead_open(s))) {
-		dp_fail(err, DP_TEMPFAIL, "out of memory");
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		goto out;
 	}
 	x.src = ahead ? ahead : s;
@@ -612,7 +647,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	 */
 	sax_setup(&sax);
 	if (!(x.ctxt = xmlCreateIOParserCtxt(&sax, &x, xr_read, NULL, &x, XML_CHAR_ENCODING_NONE))) {
-		dp_fail(err, DP_TEMPFAIL, "out of memory");
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		goto out;
 	}
 	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -625,6 +660,11 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	readahead_close(ahead);
 	ahead = NULL;
 
+	if (res->skipped) {
+		/* Whatever the worker met beyond the stop is not ours to judge. */
+		dp_error_clear(err);
+		goto out;
+	}
 	/*
 	 * Whichever failure came first in the input is the reason, as if it
 	 * had all been read in one thread: once the input failed the parser

@@ -24,6 +24,7 @@
 
 struct xml_result {
 	bool saw_feedback;	/* a <feedback> element started */
+	bool skipped;		/* the identity hook stopped the parse: rep holds the metadata only */
 	bool complete;		/* the report in rep is whole and valid */
 	bool forbidden;		/* refused for a DOCTYPE or an entity: hostile, not just broken */
 };
@@ -32,13 +33,25 @@ struct xml_result {
 void xml_report_init(void);
 
 /*
- * Parse the document in s into rep (reset first).  Returns DP_OK with
+ * Called once the report's identity is known: when its first <record>
+ * starts, after </report_metadata> and </policy_published>.  Setting
+ * *skip stops the parse there (a report stored before need not be read
+ * again); a status other than DP_OK stops it with err's reason.
+ */
+struct xml_identity_hook {
+	enum dp_status (*fn)(void *arg, struct report *rep, bool *skip, struct dp_error *err);
+	void *arg;
+};
+
+/*
+ * Parse the document in s into rep (reset first), calling hook (if not
+ * NULL) as described above.  Returns DP_OK with
  * res->complete when rep holds a report; DP_OK without it when the
  * document is well-formed XML but no report; DP_REFUSE with a reason when
  * it is broken (res->saw_feedback tells a broken report from other
  * markup); DP_TEMPFAIL when memory ran out.
  */
 enum dp_status xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
-				struct xml_result *res, struct dp_error *err);
+				const struct xml_identity_hook *hook, struct xml_result *res, struct dp_error *err);
 
 #endif

@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_error err = { 0 };
 	struct xml_result res;
 	struct stream *s = stream_mem(data, size, &err);
-	enum dp_status rc = xml_report_parse(s, &conf, rep, &res, &err);
+	enum dp_status rc = xml_report_parse(s, &conf, rep, NULL, &res, &err);
 
 	if (rc == DP_OK && res.complete) {
 		struct dmarc_report view;

@@ -51,7 +51,7 @@ syslog_line(const char *xml)
 	xml_report_init();
 	rep = report_new(conf.max_auth_results);
 	s = stream_mem(xml, strlen(xml), &err);
-	ck_assert_int_eq(xml_report_parse(s, &conf, rep, &res, &err), DP_OK);
+	ck_assert_int_eq(xml_report_parse(s, &conf, rep, NULL, &res, &err), DP_OK);
 	report_view(rep, &view);
 
 	dup2(fd, 2);

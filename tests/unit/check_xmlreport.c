@@ -48,7 +48,7 @@ parse(const char *xml)
 	struct parsed p = { 0 };
 	struct stream *s = stream_mem(xml, strlen(xml), &p.err);
 
-	p.rc = xml_report_parse(s, &conf, rep, &p.res, &p.err);
+	p.rc = xml_report_parse(s, &conf, rep, NULL, &p.res, &p.err);
 	stream_free(s);
 	report_view(rep, &p.view);
 	return p;
