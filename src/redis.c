@@ -96,7 +96,8 @@ connection_failed(struct redis *r, const char *what, int saved_errno, struct dp_
 	else if (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
 		dp_fail(err, DP_TEMPFAIL, "redis at %s: timed out after %u ms (%s)", addr,
 			r->conf->redis_timeout_ms, what);
-	else if (c->err == REDIS_ERR_EOF)
+	else if (c->err == REDIS_ERR_EOF ||
+		 (c->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE)))
 		dp_fail(err, DP_TEMPFAIL, "redis at %s: connection closed by the server (%s)", addr, what);
 	else
 		dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr, c->errstr[0] ? c->errstr : "no reply", what);

@@ -2,7 +2,7 @@
 # Command line, exit status and side effects as the MTA sees them.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-echo "1..18"
+echo "1..19"
 mail=$FIXTURES/mail-zip.eml
 bad=$FIXTURES/mail-no-report.eml
 
@@ -83,6 +83,16 @@ ok "quarantined copy is identical and mode 0600" \
 ok "a good message is not quarantined" $(( $? != 0 || $(ls "$work/q" | wc -l) != 1 ))
 "$DMARC_PIPE" -c "$work/q.conf" --dry-run < "$bad" 2> /dev/null
 ok "--dry-run never quarantines" $(( $? != 0 || $(ls "$work/q" | wc -l) != 1 ))
+
+# An oversized message is kept whole, though only max_message_size of it was held in memory.
+printf 'syslog = no\nquarantine_dir = %s\nmax_message_size = 4k\n' "$work/q" > "$work/qbig.conf"
+head -c 300000 /dev/urandom | base64 > "$work/big.txt"
+( cat "$work/big.txt"; echo $? > "$work/writer" ) | "$DMARC_PIPE" -c "$work/qbig.conf"
+rc=$?
+newest=$(ls -t "$work/q" | head -1)
+ok "oversized message: quarantined whole, input read, exit 0" \
+	$(( rc != 0 || $(cat "$work/writer") != 0 || $(ls "$work/q" | wc -l) != 2 || \
+	    $(cmp -s "$work/q/$newest" "$work/big.txt"; echo $?) != 0 ))
 
 # A quarantine that cannot be written must not lose the message: defer.
 printf 'syslog = no\nquarantine_dir = %s\n' "$work/q.conf/not-a-dir" > "$work/q2.conf"

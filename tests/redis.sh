@@ -52,7 +52,12 @@ uniq_count() {
 
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..30"
+# line_is NAME OUTFILE RC WANT: exit 75 and stdout exactly "4.3.0 dmarc-pipe: WANT".
+line_is() {
+	is "$1" "$3 $(cat "$2")" "75 4.3.0 dmarc-pipe: $4"
+}
+
+echo "1..36"
 start_redis main || exit 1
 conf "$work/main.conf" main
 mail=$FIXTURES/mail-zip.eml
@@ -92,6 +97,13 @@ is "8 parallel deliveries all exit 0" "$fails" 0
 is "8 parallel deliveries store the report once" "$(( $(xlen main) - before ))" 2000
 is "no (rid, ord) twice in the stream" "$(uniq_count main | cut -d' ' -f2)" 0
 
+# A redelivered report is known by its identity before its first record:
+# one look-up, no record parsed.  -v shows how many records were seen.
+"$DMARC_PIPE" -c "$work/main.conf" -v < "$work/parallel.eml" > /dev/null 2> "$work/err"
+ok "redelivery of a stored report is found before its records are parsed" \
+	"$(grep -q 'event=report .* records=2000 new=0 duplicate=yes' "$work/err" && grep -q 'event=summary status=duplicate .* duplicates=1' "$work/err"; echo $?)" \
+	"$(grep event= "$work/err")"
+
 # --- kill -9 at many points during a 20,000-record report ----------------------
 conf "$work/kill.conf" main "key_prefix = kill" "redis_chunk_records = 20"
 synthetic 20000 crash-20000 "$work/crash.eml"
@@ -116,17 +128,26 @@ for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
 done
 echo "# a full run took ${full_ms} ms; $partial of 12 kills left the report part-written"
 ok "kills landed while the report was part-written" $(( partial == 0 ))
-"$DMARC_PIPE" -c "$work/kill.conf" < "$work/crash.eml" > /dev/null 2>&1
+# One part-written delivery more, then a redelivery that starts where the marker is.
+"$DMARC_PIPE" -c "$work/kill.conf" < "$work/crash.eml" > /dev/null 2>&1 &
+victim=$!
+sleep "$(awk -v ms="$full_ms" 'BEGIN { printf "%.3f", ms / 2 / 1000 }')"
+kill -9 "$victim" 2> /dev/null
+wait "$victim" 2> /dev/null
+marker=$(rcli main --raw KEYS '{kill}:report:*')
+next=$( [ -n "$marker" ] && rcli main HGET "$marker" next)
+"$DMARC_PIPE" -c "$work/kill.conf" -v < "$work/crash.eml" > /dev/null 2> "$work/err"
 is "redelivery after the kills exits 0" $? 0
+new=$(sed -n 's/.*event=report .* new=\([0-9]*\).*/\1/p' "$work/err")
+is "it adds exactly what the marker says is missing" "$new" "$((20000 - ${next:-0}))"
 is "the stream holds the 20,000 records exactly once" "$(uniq_count main kill)" "20000 0"
 is "and nothing more" "$(xlen main kill)" 20000
 
 # --- Redis away, silent, full, or refusing us ---------------------------------
 stop_redis main
 "$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > "$work/out" 2> /dev/null
-rc=$?
-one_tempfail_line "$work/out"
-ok "Redis stopped: exit 75 with one 4.3.0 line" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
+line_is "Redis stopped: exit 75, cannot connect" "$work/out" $? \
+	"redis at $work/main.sock: cannot connect: No such file or directory"
 start_redis main
 "$DMARC_PIPE" -c "$work/main.conf" < "$FIXTURES/reports.tar.gz" > /dev/null 2>&1
 is "Redis back: redelivery stores the report" "$(xlen main)" 3
@@ -144,16 +165,38 @@ bg_pids="$bg_pids $!"
 for i in $(seq 100); do [ -S "$work/silent.sock" ] && break; sleep 0.05; done
 conf "$work/silent.conf" silent "redis_timeout_ms = 300"
 timeout 60 "$DMARC_PIPE" -c "$work/silent.conf" < "$mail" > "$work/out" 2> /dev/null
-rc=$?
-one_tempfail_line "$work/out"
-ok "silent server: exit 75 after the command timeout" $(( rc != 75 || $? != 0 )) "rc=$rc $(cat "$work/out")"
+line_is "silent server: exit 75, timed out" "$work/out" $? \
+	"redis at $work/silent.sock: timed out after 300 ms (looking up a report)"
+
+# A server that hangs up at once (CLIENT KILL, a crash).
+"${PYTHON3:-python3}" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(8)
+while True:
+    c, _ = s.accept(); c.close()
+' "$work/hangup.sock" &
+bg_pids="$bg_pids $!"
+for i in $(seq 100); do [ -S "$work/hangup.sock" ] && break; sleep 0.05; done
+conf "$work/hangup.conf" hangup
+"$DMARC_PIPE" -c "$work/hangup.conf" < "$mail" > "$work/out" 2> /dev/null
+line_is "server hangs up: exit 75, connection closed" "$work/out" $? \
+	"redis at $work/hangup.sock: connection closed by the server (looking up a report)"
+
+# All clients paused (CLIENT PAUSE) past the command timeout.
+conf "$work/pause.conf" main "redis_timeout_ms = 300" "key_prefix = pause"
+rcli main CLIENT PAUSE 3000 ALL > /dev/null
+"$DMARC_PIPE" -c "$work/pause.conf" < "$mail" > "$work/out" 2> /dev/null
+line_is "CLIENT PAUSE: exit 75, timed out" "$work/out" $? \
+	"redis at $work/main.sock: timed out after 300 ms (looking up a report)"
+rcli main CLIENT UNPAUSE > /dev/null
 
 conf "$work/oom.conf" main "key_prefix = oom"
 rcli main CONFIG SET maxmemory 1 > /dev/null
 rcli main CONFIG SET maxmemory-policy noeviction > /dev/null
 "$DMARC_PIPE" -c "$work/oom.conf" < "$FIXTURES/mail-two-reports.eml" > "$work/out" 2> /dev/null
-rc=$?
-ok "maxmemory exhausted: exit 75, OOM named" $(( rc != 75 || ! $(grep -c OOM "$work/out") )) "rc=$rc $(cat "$work/out")"
+line_is "maxmemory exhausted: exit 75, OOM named" "$work/out" $? \
+	"redis at $work/main.sock: OOM command not allowed when used memory > 'maxmemory'. (storing a chunk)"
 rcli main CONFIG SET maxmemory 0 > /dev/null
 "$DMARC_PIPE" -c "$work/oom.conf" < "$FIXTURES/mail-two-reports.eml" > /dev/null 2>&1
 is "memory back: redelivery stores both reports once" "$(xlen main oom)" 3
@@ -161,8 +204,13 @@ is "memory back: redelivery stores both reports once" "$(xlen main oom)" 3
 REDISCLI_AUTH=s3cret start_redis auth --requirepass s3cret
 conf "$work/badpw.conf" auth "redis_password = wrong"
 "$DMARC_PIPE" -c "$work/badpw.conf" < "$mail" > "$work/out" 2> /dev/null
-rc=$?
-ok "wrong password: exit 75, AUTH named" $(( rc != 75 || ! $(grep -c 'AUTH' "$work/out") )) "rc=$rc $(cat "$work/out")"
+line_is "wrong password: exit 75, WRONGPASS named" "$work/out" $? \
+	"redis at $work/auth.sock: WRONGPASS invalid username-password pair or user is disabled. (AUTH)"
+# A password required and none configured; the report is large, as the first command once was.
+conf "$work/nopw.conf" auth
+"$DMARC_PIPE" -c "$work/nopw.conf" < "$work/parallel.eml" > "$work/out" 2> /dev/null
+line_is "password required, none configured: exit 75, NOAUTH" "$work/out" $? \
+	"redis at $work/auth.sock: NOAUTH: password required, and redis_password is not set (looking up a report)"
 REDISCLI_AUTH=s3cret rcli auth ACL SETUSER dmarc on '>pw2' '~{dmarc}:*' '+@all' > /dev/null
 conf "$work/acl.conf" auth "redis_username = dmarc" "redis_password = pw2" "redis_db = 3"
 "$DMARC_PIPE" -c "$work/acl.conf" < "$mail" > "$work/out" 2>&1
@@ -176,8 +224,8 @@ for i in $(seq 100); do [ "$(redis-cli -p "$port" ping 2> /dev/null)" = PONG ] &
 start_redis replica --replicaof 127.0.0.1 "$port"
 conf "$work/replica.conf" replica
 "$DMARC_PIPE" -c "$work/replica.conf" < "$mail" > "$work/out" 2> /dev/null
-rc=$?
-ok "read-only replica: exit 75, READONLY named" $(( rc != 75 || ! $(grep -c READONLY "$work/out") )) "rc=$rc $(cat "$work/out")"
+line_is "read-only replica: exit 75, READONLY named" "$work/out" $? \
+	"redis at $work/replica.sock: READONLY You can't write against a read only replica. (storing a chunk)"
 # The primary, over TCP on loopback.
 printf 'syslog = no\nredis_host = 127.0.0.1\nredis_port = %s\n' "$port" > "$work/tcp.conf"
 "$DMARC_PIPE" -c "$work/tcp.conf" < "$mail" > /dev/null 2>&1
@@ -204,8 +252,15 @@ is "after SCRIPT FLUSH (NOSCRIPT) the report is still stored" "$?/$(xlen main fl
 # Several chunks queued at once all meet NOSCRIPT; each is sent again with the script.
 rcli main SCRIPT FLUSH > /dev/null
 conf "$work/flush2.conf" main "key_prefix = flush2" "redis_chunk_records = 20"
+rcli main CONFIG RESETSTAT > /dev/null
 "$DMARC_PIPE" -c "$work/flush2.conf" < "$work/trim.eml" > /dev/null 2>&1
-is "NOSCRIPT with chunks in flight: stored once" "$?/$(uniq_count main flush2)" "0/1000 0"
+rc=$?
+stats=$(rcli main INFO commandstats | tr -d '\r')
+is "NOSCRIPT with chunks in flight: stored once" "$rc/$(uniq_count main flush2)" "0/1000 0"
+calls() { echo "$stats" | grep -F "cmdstat_$1:" | sed 's/.*:calls=\([0-9]*\),.*/\1/'; }
+# 50 chunks, and the two that were in flight when NOSCRIPT came are sent again.
+is "the script is loaded once, then EVALSHA again (no EVAL)" \
+	"$(calls 'script|load')/$(calls eval)/$(calls evalsha)" "1//$((1000 / 20 + 2))"
 
 "$DMARC_PIPE" -c "$work/main.conf" --dry-run --ndjson /dev/null < "$FIXTURES/rfc7489.xml.gz" 2> /dev/null
 conf "$work/none.conf" main "key_prefix = dry"
