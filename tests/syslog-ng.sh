@@ -1,0 +1,57 @@
+#!/bin/bash
+# A real syslog-ng on a private socket with the shipped syslog-ng snippet
+# (paths substituted) receives dmarc-pipe's record lines: one line per
+# record, in a file of their own, hostile text escaped.  TAP.
+#
+# syslog-ng conflicts with rsyslog as a Debian package, so tests/install-deps
+# unpacks it privately (DP_SYSLOG_NG); a syslog-ng on the PATH is used too.
+. "${srcdir:-.}/tests/lib.sh"
+
+root=${DP_SYSLOG_NG:-/var/cache/dmarc-pipe-tests/syslog-ng}
+if [ -x "$root/usr/sbin/syslog-ng" ]; then
+	sng() {
+		LD_LIBRARY_PATH=$root/usr/lib/syslog-ng "$root/usr/sbin/syslog-ng" \
+			--module-path="$(echo "$root"/usr/lib/syslog-ng/3.*)" "$@"
+	}
+elif command -v syslog-ng > /dev/null; then
+	sng() { syslog-ng "$@"; }
+else
+	skip_all "syslog-ng is not there (tests/install-deps unpacks it into $root)"
+fi
+
+echo "1..7"
+mkdir "$work/log"
+sed "s|/var/log/dmarc-pipe|$work/log|g" "$top_srcdir/contrib/syslog-ng-dmarc-pipe.conf" > "$work/dmarc-pipe.conf.sng"
+# The snippet reads from the source Debian's syslog-ng.conf calls s_src.
+cat > "$work/syslog-ng.conf" <<EOC
+@version: 3.38
+options { keep-hostname(yes); };
+source s_src { unix-dgram("$work/log.sock"); };
+@include "$work/dmarc-pipe.conf.sng"
+EOC
+sng -F --no-caps -f "$work/syslog-ng.conf" -R "$work/persist" -p "$work/syslog-ng.pid" -c "$work/ctl" \
+	> "$work/syslog-ng.out" 2>&1 &
+bg_pids="$bg_pids $!"
+for i in $(seq 200); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
+[ -S "$work/log.sock" ] || { sed 's/^/# /' "$work/syslog-ng.out"; exit 1; }
+
+printf 'syslog_socket = %s\nsyslog_ident = dmarc-pipe\n' "$work/log.sock" > "$work/dmarc-pipe.conf"
+"$DMARC_PIPE" -c "$work/dmarc-pipe.conf" "$top_srcdir/tests/data/hostile-text.xml" \
+	"$top_srcdir/tests/data/rfc7489.xml" "$FIXTURES/mail-no-report.eml"
+is "dmarc-pipe exits 0" $? 0
+# syslog-ng writes asynchronously: wait for the three summaries.
+for i in $(seq 200); do
+	[ "$(grep -c 'event=summary' "$work/log/dmarc-pipe.log" 2> /dev/null)" -ge 3 ] &&
+		[ "$(wc -l < "$work/log/records.log" 2> /dev/null)" -ge 3 ] && break
+	sleep 0.05
+done
+records=$work/log/records.log
+is "one line per record in records.log" "$(wc -l < "$records")" 3
+is "every line of it is a record line" "$(grep -c ' event=record rid=' "$records")" 3
+hostile=$(grep 'rid="e873015abdd81d9d7077e9c2ed0ab79d"' "$records")
+is "hostile org_name arrives escaped, on its own line" \
+	"$(printf '%s' "$hostile" | grep -c 'org_name="Evil \\"Org\\" \\\\ \\] name\\ninjected=1\\r\\ttab"')" 1
+is "no raw control byte in records.log" "$(LC_ALL=C grep -c '[[:cntrl:]]' "$records")" 0
+is "summaries go to the other file" "$(grep -c 'event=summary' "$work/log/dmarc-pipe.log")" 3
+is "the message without a report is logged as rejected" \
+	"$(grep -c 'event=summary status=rejected reason="no DMARC report found"' "$work/log/dmarc-pipe.log")" 1
