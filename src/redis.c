@@ -188,15 +188,29 @@ redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, 
 }
 
 enum dp_status
-redis_append(struct redis *r, int argc, const char **argv, const size_t *lens, const char *what,
-	     struct dp_error *err)
+redis_append_resp(struct redis *r, const char *resp, size_t len, const char *what, struct dp_error *err)
 {
 	if (!r->ctx && redis_connect(r, err) != DP_OK)
 		return DP_TEMPFAIL;
-	if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
+	if (redisAppendFormattedCommand(r->ctx, resp, len) != REDIS_OK) {
 		connection_failed(r, what, errno, err);
 		return DP_TEMPFAIL;
 	}
+	return DP_OK;
+}
+
+enum dp_status
+redis_flush(struct redis *r, const char *what, struct dp_error *err)
+{
+	int done = 0;
+
+	if (!r->ctx)
+		return dp_fail(err, DP_TEMPFAIL, "redis: no connection to send on (%s)", what);
+	while (!done)
+		if (redisBufferWrite(r->ctx, &done) != REDIS_OK) {
+			connection_failed(r, what, errno, err);
+			return DP_TEMPFAIL;
+		}
 	return DP_OK;
 }
 

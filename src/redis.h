@@ -38,14 +38,15 @@ redisReply *redis_command(struct redis *r, int argc, const char **argv, const si
 			  const char *what, struct dp_error *err);
 
 /*
- * Pipelining: queue a command without waiting (sent with the next read),
- * then collect replies in the order the commands were queued.  Failures
- * are as for redis_command(); after one, the queued commands' outcomes
- * are unknown and the connection is gone.
+ * Pipelining: queue commands already in RESP (resp[0..len), copied) and
+ * send all that is queued without waiting, then collect replies in order.
+ * Failures are as for redis_command(); after one, the queued commands'
+ * outcomes are unknown and the connection is gone.
  */
-enum dp_status redis_append(struct redis *r, int argc, const char **argv, const size_t *lens,
-			    const char *what, struct dp_error *err);
 redisReply *redis_next_reply(struct redis *r, const char *what, struct dp_error *err);
+enum dp_status redis_append_resp(struct redis *r, const char *resp, size_t len, const char *what,
+				 struct dp_error *err);
+enum dp_status redis_flush(struct redis *r, const char *what, struct dp_error *err);
 
 /* Turn an error reply (or an unexpected one) into a tempfail; returns DP_TEMPFAIL. */
 enum dp_status redis_reply_fail(struct redis *r, const redisReply *reply, const char *what,
