@@ -67,7 +67,7 @@ static const struct conf_key conf_keys[] = {
 	{ "key_prefix", CT_STRING, OFF(key_prefix), 0, 0, "dmarc", "Redis keys are {key_prefix}:..." },
 	{ "stream_maxlen", CT_UINT, OFF(stream_maxlen), 0, 4000000000u, "0", "trim the stream to about this many entries (0: never)" },
 	{ "dedup_ttl_days", CT_UINT, OFF(dedup_ttl_days), 0, 36500, "30", "days a stored report is remembered (0: forever)" },
-	{ "redis_chunk_records", CT_UINT, OFF(redis_chunk_records), 1, 100000, "500", "records written by one Redis script call" },
+	{ "redis_chunk_records", CT_UINT, OFF(redis_chunk_records), 1, 100000, "200", "records written by one Redis transaction" },
 };
 #undef OFF
 
