@@ -1,9 +1,10 @@
 /*
  * store.h - keeping each report exactly once, in a Redis stream.
  *
- * A report is written in chunks, each by one Lua script that adds the
- * chunk's records to the stream and moves the report's marker forward in
- * the same atomic step.  The marker says how many records are in the
+ * A report is written in chunks, each one MULTI/EXEC transaction that
+ * adds the chunk's records to the stream and moves the report's marker
+ * forward in the same atomic step, run only if the marker is where the
+ * chunk starts (WATCH).  The marker says how many records are in the
  * stream already, so the same report delivered again (in sequence, in
  * parallel, or after a crash part-way) adds only what is missing.
  * Keys (all with the Redis Cluster hash tag {key_prefix}):
