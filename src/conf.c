@@ -43,6 +43,7 @@ static const struct conf_key conf_keys[] = {
 	{ "quarantine_dir", CT_STRING, OFF(quarantine_dir), 0, 0, "", "save refused messages here (empty: off)" },
 	{ "max_message_size", CT_SIZE, OFF(max_message_size), 1 * KB, 4 * GB, "64M", "raw message bytes read" },
 	{ "max_header_size", CT_SIZE, OFF(max_header_size), 1 * KB, 64 * MB, "1M", "bytes of the message header" },
+	{ "max_header_fields", CT_UINT, OFF(max_header_fields), 100, 1000000, "1000", "header fields in all header blocks of a message" },
 	{ "max_decoded_size", CT_SIZE, OFF(max_decoded_size), 1 * KB, 4 * GB, "64M", "decoded bytes of all MIME parts" },
 	{ "max_compression_ratio", CT_UINT, OFF(max_compression_ratio), 0, 100000, "300", "output/input of one decompression (0: off)" },
 	{ "max_xml_depth", CT_UINT, OFF(max_xml_depth), 8, 256, "32", "XML element nesting" },

@@ -22,6 +22,7 @@ struct conf {
 	/* Limits on hostile input; each is enforced on bytes actually produced. */
 	uint64_t max_message_size;	/* raw message bytes read from input */
 	uint64_t max_header_size;	/* the message's header block */
+	unsigned max_header_fields;	/* header fields in all header blocks */
 	uint64_t max_decoded_size;	/* base64/QP-decoded bytes of all MIME parts */
 	unsigned max_compression_ratio;	/* output/input of one decompression layer */
 	unsigned max_xml_depth;		/* element nesting in a report */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -32,10 +33,13 @@ emergency_exit(const char *line)
 	static char sink[16384];
 	ssize_t n;
 
-	/* Another thread may be on its way out already: one line only. */
-	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST))
-		for (;;)
-			pause();
+	/* Another thread may be on its way out already: one line only, and time for it to finish. */
+	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST)) {
+		struct timespec wait = { 5, 0 };
+
+		nanosleep(&wait, NULL);
+		_exit(EXIT_TEMPFAIL);
+	}
 	while (write(STDOUT_FILENO, line, strlen(line)) < 0 && errno == EINTR)
 		;
 	if (stdin_pending)

@@ -278,7 +278,8 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		rc = unpack_blob(&uv, msg, len, "input", &m.err);
 	} else {
 		struct part_ctx pc = { &m, &uv };
-		struct mime_visitor mv = { on_part, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size };
+		struct mime_visitor mv = { on_part, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size,
+					   c->max_header_fields };
 
 		if (header_size(msg, len) > c->max_header_size) {
 			/* Before GMime copies a giant header around. */

@@ -21,6 +21,7 @@ struct mime_visitor {
 	unsigned max_depth;
 	unsigned max_parts;
 	uint64_t max_decoded;	/* decoded bytes of all parts */
+	unsigned max_header_fields;	/* in all header blocks together, counted before GMime parses */
 };
 
 /* Message facts for the log; filled as far as the message has them. */
