@@ -37,6 +37,12 @@
 /* Other deliveries of the report move its marker; something else touching it this often is wrong. */
 #define MAX_MISSES 1000
 
+/* Field and value arguments in RESP, and how many. */
+struct fields {
+	struct buf resp;
+	unsigned args;
+};
+
 struct store {
 	const struct conf *conf;	/* not owned */
 	struct redis *redis;		/* owned */
@@ -45,10 +51,8 @@ struct store {
 	size_t marker_rid_at;		/* where <rid> goes in marker_key */
 
 	struct buf batch[2];		/* RESP of the batch in flight and of the next one */
-	struct buf prefix;		/* RESP of an entry's leading arguments: the report's fields */
-	unsigned prefix_args;
-	struct buf row;			/* RESP of one record's own fields */
-	unsigned row_args;
+	struct fields prefix;		/* an entry's leading fields: the report's, once per report */
+	struct fields row;		/* one record's own fields */
 	struct buf scratch;		/* for flatten */
 };
 
@@ -63,7 +67,7 @@ store_new(const struct conf *c)
 	s->conf = c;
 	for (i = 0; i < 2; i++)
 		s->batch[i] = (struct buf)BUF_INIT(0);
-	s->prefix = s->row = s->scratch = (struct buf)BUF_INIT(0);
+	s->prefix.resp = s->row.resp = s->scratch = (struct buf)BUF_INIT(0);
 	prefix_len = strlen(c->key_prefix);
 	if (!(s->redis = redis_new(c)) || !(s->stream_key = malloc(prefix_len + sizeof "{}:records")) ||
 	    !(s->marker_key = malloc(prefix_len + sizeof "{}:report:" + RID_HEX_LEN))) {
@@ -85,8 +89,8 @@ store_free(struct store *s)
 	free(s->marker_key);
 	buf_free(&s->batch[0]);
 	buf_free(&s->batch[1]);
-	buf_free(&s->prefix);
-	buf_free(&s->row);
+	buf_free(&s->prefix.resp);
+	buf_free(&s->row.resp);
 	buf_free(&s->scratch);
 	free(s);
 }
@@ -167,33 +171,24 @@ resp_watch_marker(struct buf *b, const char *marker)
 
 /* ---------------------------------------------------------------- entries */
 
+/* flatten's callback: one field into a struct fields. */
 static int
-add_prefix_field(void *arg, const char *key, const char *value, size_t len, bool number)
+add_field(void *arg, const char *key, const char *value, size_t len, bool number)
 {
-	struct store *s = arg;
+	struct fields *f = arg;
 
 	(void)number;
-	s->prefix_args += 2;
-	return resp_str(&s->prefix, key) < 0 || resp_arg(&s->prefix, value, len) < 0 ? -1 : 0;
-}
-
-static int
-add_row_field(void *arg, const char *key, const char *value, size_t len, bool number)
-{
-	struct store *s = arg;
-
-	(void)number;
-	s->row_args += 2;
-	return resp_str(&s->row, key) < 0 || resp_arg(&s->row, value, len) < 0 ? -1 : 0;
+	f->args += 2;
+	return resp_str(&f->resp, key) < 0 || resp_arg(&f->resp, value, len) < 0 ? -1 : 0;
 }
 
 /* The report's fields, the same in every entry: in RESP once per report. */
 static int
 build_prefix(struct store *s, const struct dmarc_report *view)
 {
-	buf_reset(&s->prefix);
-	s->prefix_args = 0;
-	return flatten_report(view, &s->scratch, add_prefix_field, s);
+	buf_reset(&s->prefix.resp);
+	s->prefix.args = 0;
+	return flatten_report(view, &s->scratch, add_field, &s->prefix);
 }
 
 /* XADD stream [MAXLEN ~ N] * rid R ord N <report fields> <record fields> */
@@ -202,10 +197,10 @@ add_entry(struct store *s, struct buf *b, const struct dmarc_report *view, const
 {
 	unsigned head = s->conf->stream_maxlen ? 6 : 3;
 
-	buf_reset(&s->row);
-	s->row_args = 0;
-	if (flatten_row(rec, &s->scratch, add_row_field, s) != 0 ||
-	    resp_count(b, '*', head + 4 + s->prefix_args + s->row_args) < 0 ||
+	buf_reset(&s->row.resp);
+	s->row.args = 0;
+	if (flatten_row(rec, &s->scratch, add_field, &s->row) != 0 ||
+	    resp_count(b, '*', head + 4 + s->prefix.args + s->row.args) < 0 ||
 	    resp_str(b, "XADD") < 0 || resp_str(b, s->stream_key) < 0)
 		return -1;
 	if (s->conf->stream_maxlen &&
@@ -213,8 +208,8 @@ add_entry(struct store *s, struct buf *b, const struct dmarc_report *view, const
 		return -1;
 	return resp_str(b, "*") < 0 || resp_str(b, "rid") < 0 || resp_arg(b, view->rid, RID_HEX_LEN) < 0 ||
 	       resp_str(b, "ord") < 0 || resp_uint(b, rec->ord) < 0 ||
-	       buf_append(b, s->prefix.data, s->prefix.len) < 0 ||
-	       buf_append(b, s->row.data, s->row.len) < 0 ? -1 : 0;
+	       buf_append(b, s->prefix.resp.data, s->prefix.resp.len) < 0 ||
+	       buf_append(b, s->row.resp.data, s->row.resp.len) < 0 ? -1 : 0;
 }
 
 /*

@@ -59,3 +59,30 @@ redis_start() {
 one_tempfail_line() {
 	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"
 }
+
+# syslog_checks SOCKET LOGDIR: send three inputs' lines to a syslog daemon
+# listening on SOCKET and configured with a shipped snippet writing to
+# LOGDIR; check records.log and dmarc-pipe.log.  Seven test points.
+syslog_checks() {
+	local sock=$1 dir=$2 i records hostile
+	printf 'syslog_socket = %s\nsyslog_ident = dmarc-pipe\n' "$sock" > "$work/syslog-checks.conf"
+	"$DMARC_PIPE" -c "$work/syslog-checks.conf" "$top_srcdir/tests/data/hostile-text.xml" \
+		"$top_srcdir/tests/data/rfc7489.xml" "$FIXTURES/mail-no-report.eml"
+	is "dmarc-pipe exits 0" $? 0
+	# The daemon writes asynchronously: wait for the three summaries.
+	for i in $(seq 200); do
+		[ "$(grep -c 'event=summary' "$dir/dmarc-pipe.log" 2> /dev/null)" -ge 3 ] &&
+			[ "$(wc -l < "$dir/records.log" 2> /dev/null)" -ge 3 ] && break
+		sleep 0.05
+	done
+	records=$dir/records.log
+	is "one line per record in records.log" "$(wc -l < "$records")" 3
+	is "every line of it is a record line" "$(grep -c ' event=record rid=' "$records")" 3
+	hostile=$(grep 'rid="e873015abdd81d9d7077e9c2ed0ab79d"' "$records")
+	is "hostile org_name arrives escaped, on its own line" \
+		"$(printf '%s' "$hostile" | grep -c 'org_name="Evil \\"Org\\" \\\\ \\] name\\ninjected=1\\r\\ttab"')" 1
+	is "no raw control byte in records.log" "$(LC_ALL=C grep -c '[[:cntrl:]]' "$records")" 0
+	is "summaries go to the other file" "$(grep -c 'event=summary' "$dir/dmarc-pipe.log")" 3
+	is "the message without a report is logged as rejected" \
+		"$(grep -c 'event=summary status=rejected reason="no DMARC report found"' "$dir/dmarc-pipe.log")" 1
+}
