@@ -7,8 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "buf.h"
+
+/* Below this, ordinary pages: the hint costs a system call. */
+#define HUGE_HINT_MIN (2u << 20)
+
+void
+mem_hint_huge(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= HUGE_HINT_MIN && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);	/* only a hint: failure is fine */
+}
 
 char *
 buf_reserve(struct buf *b, size_t n)
@@ -35,6 +51,7 @@ buf_reserve(struct buf *b, size_t n)
 	}
 	b->data = p;
 	b->cap = cap;
+	mem_hint_huge(p, cap);
 	return b->data + b->len;
 }
 

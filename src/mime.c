@@ -9,10 +9,13 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
+#include "base64.h"
+#include "buf.h"
 #include "deadline.h"
 #include "mime.h"
 
@@ -35,13 +38,56 @@ mime_init(void)
 
 static enum dp_status walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
 
+/*
+ * A part's decoded bytes, in *data[0..*len): base64 (nearly every report
+ * attachment) is decoded by base64.c straight from the message buffer,
+ * into *owned, for the caller to free; other encodings by GMime, into a
+ * stream *held for the caller to unref.
+ */
+static enum dp_status
+decode_part(struct walk *w, GMimeDataWrapper *content, const uint8_t **data, size_t *len, uint8_t **owned,
+	    GMimeStream **held)
+{
+	GMimeStream *encoded = g_mime_data_wrapper_get_stream(content), *out;
+	GByteArray *bytes;
+
+	if (g_mime_data_wrapper_get_encoding(content) == GMIME_CONTENT_ENCODING_BASE64 &&
+	    encoded && GMIME_IS_STREAM_MEM(encoded) &&
+	    (bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(encoded)))) {
+		/* GMime's parser keeps the part as a range of the buffer we lent it. */
+		gint64 start = g_mime_stream_reset(encoded) == 0 ? g_mime_stream_tell(encoded) : -1;
+		gint64 n = g_mime_stream_length(encoded);
+
+		if (start >= 0 && n >= 0 && (guint64)(start + n) <= bytes->len) {
+			if (!(*owned = malloc(BASE64_DECODED_MAX((size_t)n))))
+				return dp_fail(w->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+			mem_hint_huge(*owned, BASE64_DECODED_MAX((size_t)n));
+			*len = base64_decode(bytes->data + start, (size_t)n, *owned);
+			*data = *owned;
+			return DP_OK;
+		}
+	}
+	out = g_mime_stream_mem_new();
+	if (g_mime_data_wrapper_write_to_stream(content, out) < 0) {
+		g_object_unref(out);
+		return dp_fail(w->err, DP_TEMPFAIL, "cannot decode MIME part %u", w->info->parts);
+	}
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	*data = bytes->data;
+	*len = bytes->len;
+	*held = out;
+	return DP_OK;
+}
+
 static enum dp_status
 walk_leaf(struct walk *w, GMimePart *part)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	const char *filename;
-	GMimeStream *out;
-	GByteArray *bytes;
+	const uint8_t *data = NULL;
+	uint8_t *owned = NULL;
+	GMimeStream *held = NULL;
+	size_t len = 0;
 	char label[160];
 	enum dp_status rc;
 
@@ -56,31 +102,29 @@ walk_leaf(struct walk *w, GMimePart *part)
 	/* Decoding never makes base64 or quoted-printable longer: check before decoding. */
 	{
 		GMimeStream *encoded = g_mime_data_wrapper_get_stream(content);
-		gint64 len = encoded ? g_mime_stream_length(encoded) : -1;
+		gint64 encoded_len = encoded ? g_mime_stream_length(encoded) : -1;
 
-		if (len > 0 && (uint64_t)len > w->v->max_decoded - w->info->decoded)
+		if (encoded_len > 0 && (uint64_t)encoded_len > w->v->max_decoded - w->info->decoded)
 			return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
 				       w->v->max_decoded);
 	}
-	if (!(out = g_mime_stream_mem_new()))
-		return dp_fail(w->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	if (g_mime_data_wrapper_write_to_stream(content, out) < 0) {
-		g_object_unref(out);
-		return dp_fail(w->err, DP_TEMPFAIL, "cannot decode MIME part %u", w->info->parts);
+	if ((rc = decode_part(w, content, &data, &len, &owned, &held)) != DP_OK)
+		return rc;
+	if (len > w->v->max_decoded - w->info->decoded) {
+		rc = dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
+			     w->v->max_decoded);
+		goto out;
 	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
-	if (bytes->len > w->v->max_decoded - w->info->decoded) {
-		g_object_unref(out);
-		return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
-			       w->v->max_decoded);
-	}
-	w->info->decoded += bytes->len;
+	w->info->decoded += len;
 	filename = g_mime_part_get_filename(part);
 	/* The filename is the sender's: the caller escapes labels before logging. */
 	snprintf(label, sizeof label, "part %u%s%.100s", w->info->parts, filename ? " " : "",
 		 filename ? filename : "");
-	rc = w->v->part(w->v->arg, bytes->data, bytes->len, label);
-	g_object_unref(out);
+	rc = w->v->part(w->v->arg, data, len, label);
+out:
+	free(owned);
+	if (held)
+		g_object_unref(held);
 	return rc;
 }
 
