@@ -69,26 +69,6 @@ buf_append_slow(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *dst;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if (!(dst = buf_reserve(b, (size_t)n)))
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(dst, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
-}
 
 size_t
 buf_uint(char *dst, uint64_t v)

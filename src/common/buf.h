@@ -49,7 +49,6 @@ buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Decimal digits of v into dst (at least 21 bytes), NUL-terminated; returns the length. */
 size_t buf_uint(char *dst, uint64_t v);
 /* Append v in decimal. */

@@ -122,58 +122,7 @@ esc_log(char *dst, size_t size, const char *s)
 	return dst;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
-int
-unesc_syslog(struct buf *out, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c != '\\') {
-			if (buf_putc(out, c) < 0)
-				return -1;
-			continue;
-		}
-		if (++i >= len)
-			return -1;
-		switch (s[i]) {
-		case 't': c = '\t'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case '\\': case '"': case ']': c = s[i]; break;
-		case 'x': {
-			int hi, lo;
-			if (i + 2 >= len)
-				return -1;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-			break;
-		}
-		default:
-			return -1;
-		}
-		if (buf_putc(out, c) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* JSON's escape for a control character that has no short form. */
 static char *

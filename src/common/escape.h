@@ -28,9 +28,6 @@ int esc_syslog(struct buf *out, const char *s, size_t len, size_t cap);
  */
 const char *esc_log(char *dst, size_t size, const char *s);
 
-/* Reverse of esc_syslog (without truncation), for tests; returns 0 or -1 on bad input. */
-int unesc_syslog(struct buf *out, const char *s, size_t len);
-
 /*
  * As the body of a JSON string (no quotes added): '"' and '\\' escaped,
  * control characters as \n, \t, ... or \u00XX, U+2028/U+2029 as \u escapes,

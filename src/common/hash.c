@@ -34,9 +34,10 @@ load_le64(const unsigned char *p)
 	return v;
 }
 
-static inline uint64_t
-siphash(unsigned c_rounds, unsigned d_rounds, uint64_t k0, uint64_t k1, const void *data, size_t len)
+uint64_t
+hash_siphash(unsigned c_rounds, unsigned d_rounds, const uint64_t key[2], const void *data, size_t len)
 {
+	uint64_t k0 = key[0], k1 = key[1];
 	const unsigned char *p = data, *end = p + (len & ~(size_t)7);
 	struct sip s = { k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
 			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL };
@@ -62,12 +63,6 @@ siphash(unsigned c_rounds, unsigned d_rounds, uint64_t k0, uint64_t k1, const vo
 	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
-uint64_t
-hash_siphash(unsigned c_rounds, unsigned d_rounds, const uint64_t key[2], const void *p, size_t len)
-{
-	return siphash(c_rounds, d_rounds, key[0], key[1], p, len);
-}
-
 static uint64_t key[2];
 static bool keyed;
 
@@ -90,5 +85,5 @@ hash_keyed(const void *p, size_t len)
 {
 	if (!keyed)
 		draw_key();
-	return siphash(1, 3, key[0], key[1], p, len);
+	return hash_siphash(1, 3, key, p, len);
 }

@@ -15,7 +15,7 @@
 /* SipHash-1-3 of p[0..len) under this process's random key. */
 uint64_t hash_keyed(const void *p, size_t len);
 
-/* SipHash-c-d under an explicit key (for tests against the reference vectors). */
+/* SipHash-c-d under an explicit key: hash_keyed() is SipHash-1-3 of this under its key. */
 uint64_t hash_siphash(unsigned c_rounds, unsigned d_rounds, const uint64_t key[2], const void *p, size_t len);
 
 #endif

@@ -134,17 +134,6 @@ norm_ip_format(int family, const uint8_t addr[16], char out[NORM_IP_MAX])
 	return (size_t)(end - out);
 }
 
-int
-norm_ip(const char *s, char out[NORM_IP_MAX])
-{
-	uint8_t addr[16];
-	int family;
-
-	if (norm_ip_parse(s, &family, addr) < 0)
-		return -1;
-	norm_ip_format(family, addr, out);
-	return 0;
-}
 
 int
 norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out)

@@ -21,9 +21,8 @@ char *norm_trim(char *s, size_t *len);
 /* ASCII lower case, in place (enumerations, domain names). */
 void norm_lower(char *s, size_t len);
 
-/* An IPv4 or IPv6 address in canonical text form (RFC 5952 for IPv6). */
+/* Room for an IPv4 or IPv6 address in canonical text form (RFC 5952 for IPv6). */
 #define NORM_IP_MAX 46
-int norm_ip(const char *s, char out[NORM_IP_MAX]);
 
 /* The same address in binary: *family 4 or 6, addr in network order. */
 int norm_ip_parse(const char *s, int *family, uint8_t addr[16]);

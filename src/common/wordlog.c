@@ -120,11 +120,6 @@ wordlog_append(struct wordlog *w, const uint32_t *words, size_t n)
 	return 0;
 }
 
-uint64_t
-wordlog_size(const struct wordlog *w)
-{
-	return w->spilled + w->len;
-}
 
 const uint32_t *
 wordlog_get(struct wordlog *w, uint64_t off, size_t n)

@@ -35,8 +35,6 @@ void wordlog_free(struct wordlog *w);
 /* Append n (at most WORDLOG_RUN_MAX) words; 0, or -1 with errno. */
 int wordlog_append(struct wordlog *w, const uint32_t *words, size_t n);
 
-/* Total words stored. */
-uint64_t wordlog_size(const struct wordlog *w);
 
 /*
  * n words from offset off, which must lie within one appended run (or a

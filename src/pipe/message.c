@@ -23,6 +23,9 @@
 
 enum { RANK_NONE, RANK_NOT_REPORT, RANK_BROKEN, RANK_REFUSED_REPORT };
 
+/* The reason of a message in which nothing was a report. */
+#define NO_REPORT "no DMARC report found"
+
 struct msgctx {
 	struct pipeline *pl;
 	struct message_result *res;
@@ -55,7 +58,7 @@ on_problem(void *arg, const char *label, enum unpack_problem kind, const char *r
 	esc_log(why, sizeof why, reason);
 	if (kind == UP_NOT_REPORT) {
 		log_debug("%s: no report: %s", where, why);
-		note_reason(m->res, RANK_NOT_REPORT, "no DMARC report found");
+		note_reason(m->res, RANK_NOT_REPORT, NO_REPORT);
 		return;
 	}
 	m->res->refused++;
@@ -194,7 +197,7 @@ on_document(void *arg, struct stream *s, const char *label, unsigned depth)
 
 			log_debug("%s: no report: %s", esc_log(where, sizeof where, label),
 				  esc_log(why, sizeof why, s->err->reason));
-			note_reason(m->res, RANK_NOT_REPORT, "no DMARC report found");
+			note_reason(m->res, RANK_NOT_REPORT, NO_REPORT);
 		}
 		dp_error_clear(s->err);
 		return DP_OK;
@@ -305,7 +308,7 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 	} else {
 		res->status = MSG_REJECTED;
 		if (!res->reason[0])
-			snprintf(res->reason, sizeof res->reason, "no DMARC report found");
+			snprintf(res->reason, sizeof res->reason, "%s", NO_REPORT);
 	}
 }
 

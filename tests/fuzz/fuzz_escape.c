@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "testlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "message.h"
 #include "xmlreport.h"
+#include "testlib.h"
 
 struct memsink {
 	struct buf line, scratch;

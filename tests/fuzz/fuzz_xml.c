@@ -9,6 +9,7 @@
 #include "flatten.h"
 #include "report.h"
 #include "xmlreport.h"
+#include "testlib.h"
 
 static struct conf conf;
 static struct report *rep;

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "unit.h"
+#include "testlib.h"
 
 static char *
 syslog_esc(const char *s, size_t len, size_t cap)

@@ -9,6 +9,7 @@
 #include "normalize.h"
 #include "record.h"
 #include "unit.h"
+#include "testlib.h"
 
 /* sha256("dmarc-aggregate\0google.com\0" "123\0example.com\0" "1704067200\0" "1704153599"), first 32 hex digits */
 #define RID_GOOGLE_EXAMPLE "3d3b2d408bb8de2b5fbc9e797102e959"

@@ -14,6 +14,7 @@
 #include "sink.h"
 #include "xmlreport.h"
 #include "unit.h"
+#include "testlib.h"
 
 static const char hostile[] =
 	"<feedback><report_metadata>"

@@ -35,7 +35,7 @@ START_TEST(spills_and_reads_back)
 	wordlog_init(&w);
 	w.mem_max = 100;	/* spill after 100 words */
 	total = fill(&w, 2000, starts);
-	ck_assert_uint_eq(wordlog_size(&w), total);
+	ck_assert_uint_eq((w.spilled + w.len), total);
 	ck_assert_int_ge(w.fd, 0);
 	ck_assert_uint_gt(w.spilled, total / 2);
 	/* In order, backwards, and every run whole. */
@@ -49,7 +49,7 @@ START_TEST(spills_and_reads_back)
 	}
 	/* Reset and reuse the same file. */
 	wordlog_reset(&w);
-	ck_assert_uint_eq(wordlog_size(&w), 0);
+	ck_assert_uint_eq((w.spilled + w.len), 0);
 	total = fill(&w, 300, starts);
 	ck_assert_uint_eq(*wordlog_get(&w, starts[299], 1), starts[299]);
 	ck_assert_uint_eq(*wordlog_get(&w, starts[3], 1), starts[3]);

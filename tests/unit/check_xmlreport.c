@@ -10,6 +10,7 @@
 #include "report.h"
 #include "xmlreport.h"
 #include "unit.h"
+#include "testlib.h"
 
 #define HEAD "<?xml version=\"1.0\"?>\n"
 #define META "<report_metadata><org_name>Org</org_name><report_id>r1</report_id>" \

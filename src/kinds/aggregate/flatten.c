@@ -126,15 +126,3 @@ flatten_row(const struct dmarc_record *c, struct buf *scratch, flat_fn fn, void 
 	return f.rc;
 }
 
-int
-record_flatten(const struct dmarc_report *r, const struct dmarc_record *c,
-	       struct buf *scratch, flat_fn fn, void *arg)
-{
-	struct flat f = { scratch, fn, arg, 0 };
-
-	emit_str(&f, "rid", r->rid);
-	emit_num(&f, "ord", c->ord);
-	if (f.rc || (f.rc = flatten_report(r, scratch, fn, arg)) != 0)
-		return f.rc;
-	return flatten_row(c, scratch, fn, arg);
-}

@@ -20,17 +20,12 @@
 typedef int (*flat_fn)(void *arg, const char *key, const char *value, size_t len, bool number);
 
 /*
- * Call fn for each non-null field of the record; scratch is working space
- * owned by the caller.  Returns 0, or the first non-zero value fn returned,
- * or -1 with errno when scratch could not grow.
- */
-int record_flatten(const struct dmarc_report *rep, const struct dmarc_record *rec,
-		   struct buf *scratch, flat_fn fn, void *arg);
-
-/*
- * The same in parts, for outputs that build the report's fields once and
- * repeat them: rid and ord, then flatten_report (records ...
- * discovery_method), then flatten_row (source_ip ... spf_human_results).
+ * Call fn for each non-null field, in order; scratch is working space
+ * owned by the caller.  Returns 0, or the first non-zero value fn
+ * returned, or -1 with errno when scratch could not grow.  A record's
+ * fields are rid and ord (the outputs write those themselves), then
+ * flatten_report (records ... discovery_method), the same for every record
+ * of a report, then flatten_row (source_ip ... spf_human_results).
  */
 int flatten_report(const struct dmarc_report *rep, struct buf *scratch, flat_fn fn, void *arg);
 int flatten_row(const struct dmarc_record *rec, struct buf *scratch, flat_fn fn, void *arg);

@@ -331,16 +331,3 @@ report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
 	return 1;
 }
 
-enum dp_status
-report_each_record(struct report *r, const struct dmarc_report *view, report_record_fn fn, void *arg)
-{
-	struct report_cursor c = { 0, 0 };
-	struct dmarc_record rec;
-	enum dp_status rc;
-	int more;
-
-	while ((more = report_next(r, &c, &rec)) > 0)
-		if ((rc = fn(arg, view, &rec)) != DP_OK)
-			return rc;
-	return more < 0 ? DP_TEMPFAIL : DP_OK;
-}

@@ -94,13 +94,4 @@ int report_seek(struct report *r, struct report_cursor *c, size_t ord);
  */
 int report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec);
 
-/*
- * Call fn for each record in order, stopping at the first non-DP_OK
- * status, which is returned.  The views are valid only during the call.
- */
-typedef enum dp_status (*report_record_fn)(void *arg, const struct dmarc_report *rep,
-					   const struct dmarc_record *rec);
-enum dp_status report_each_record(struct report *r, const struct dmarc_report *view,
-				  report_record_fn fn, void *arg);
-
 #endif
