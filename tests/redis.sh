@@ -81,8 +81,8 @@ is "no record lines for a duplicate" "$(grep -c 'event=record ' "$work/err")" 0
 
 # The stream entry carries the flat record fields.
 entry=$(rcli main --raw XRANGE '{dmarc}:records' - + COUNT 1 | tr '\n' ' ')
-ok "stream entry has rid, ord, records and the flat fields" \
-	"$(case "$entry" in *" rid 6293bc5d7c86f2647a17e975cb9fd5e3 ord 0 records 2 org_name Example Receiver "*"dkim_domains sender.example "*) echo 0 ;; *) echo 1 ;; esac)" "$entry"
+ok "stream entry has rid, ord, kind, records and the flat fields" \
+	"$(case "$entry" in *" rid 6293bc5d7c86f2647a17e975cb9fd5e3 ord 0 kind aggregate records 2 org_name Example Receiver "*"dkim_domains sender.example "*) echo 0 ;; *) echo 1 ;; esac)" "$entry"
 
 # --- 8 parallel deliveries of one report --------------------------------------
 synthetic 2000 parallel-2000 "$work/parallel.eml"

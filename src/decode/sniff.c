@@ -6,7 +6,7 @@
 #include "sniff.h"
 
 size_t
-xml_leading_junk(const uint8_t *p, size_t n)
+doc_leading_junk(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
@@ -35,8 +35,10 @@ sniff(const uint8_t *p, size_t n)
 	if (n >= 4 && ((p[0] == 0xff && p[1] == 0xfe && p[2] == '<' && p[3] == 0) ||
 		       (p[0] == 0xfe && p[1] == 0xff && p[2] == 0 && p[3] == '<')))
 		return BLOB_XML;
-	skip = xml_leading_junk(p, n);
+	skip = doc_leading_junk(p, n);
 	if (skip < n && p[skip] == '<')
 		return BLOB_XML;
+	if (skip < n && p[skip] == '{')
+		return BLOB_JSON;
 	return BLOB_UNKNOWN;
 }

@@ -13,6 +13,7 @@
 enum blob_kind {
 	BLOB_UNKNOWN = 0,
 	BLOB_XML,	/* '<' after an optional BOM and white space */
+	BLOB_JSON,	/* '{' after an optional BOM and white space */
 	BLOB_GZIP,
 	BLOB_ZLIB,
 	BLOB_ZIP,
@@ -24,7 +25,7 @@ enum blob_kind {
 
 enum blob_kind sniff(const uint8_t *p, size_t n);
 
-/* Length of the UTF-8 BOM and white space that precede an XML document. */
-size_t xml_leading_junk(const uint8_t *p, size_t n);
+/* Length of the UTF-8 BOM and white space that may precede a document. */
+size_t doc_leading_junk(const uint8_t *p, size_t n);
 
 #endif

@@ -100,10 +100,10 @@ unpack_stream(const struct unpack_visitor *v, struct stream *s, const char *labe
 	if (n < 0)
 		return settle(v, s, label, UP_BROKEN);
 	kind = sniff(p, (size_t)n);
-	if (kind == BLOB_XML)
-		return v->document(v->arg, s, label, depth);
+	if (kind == BLOB_XML || kind == BLOB_JSON)
+		return v->document(v->arg, s, kind, label, depth);
 	if (kind == BLOB_UNKNOWN) {
-		v->problem(v->arg, label, UP_NOT_REPORT, n == 0 ? "empty" : "not XML, gzip, zlib, zip or tar");
+		v->problem(v->arg, label, UP_NOT_REPORT, n == 0 ? "empty" : "not XML, JSON, gzip, zlib, zip or tar");
 		return DP_OK;
 	}
 	if (depth >= v->conf->max_archive_depth) {

@@ -1,9 +1,9 @@
 /*
- * unpack.h - from a blob of bytes to the XML documents inside it.
+ * unpack.h - from a blob of bytes to the documents (XML, JSON) inside it.
  *
  * The blob is sniffed (sniff.h) and unwrapped layer by layer: gzip, zlib,
  * zip, tar, in any nesting up to max_archive_depth, each layer streaming
- * into the next.  Every XML document found is handed to the visitor's
+ * into the next.  Every document found is handed to the visitor's
  * document callback; everything else found on the way is reported through
  * its problem callback, once, with a reason.
  */
@@ -15,6 +15,7 @@
 
 #include "budget.h"
 #include "conf.h"
+#include "sniff.h"
 #include "stream.h"
 
 enum unpack_problem {
@@ -24,11 +25,12 @@ enum unpack_problem {
 
 struct unpack_visitor {
 	/*
-	 * An XML document: parse it from s.  depth is how many archive layers
-	 * it came through.  Returns DP_TEMPFAIL to stop everything; a refusal
+	 * A document (format BLOB_XML or BLOB_JSON): parse it from s.  depth
+	 * is how many archive layers it came through.  Returns DP_TEMPFAIL to stop everything; a refusal
 	 * is the callback's to log and clear from s->err.
 	 */
-	enum dp_status (*document)(void *arg, struct stream *s, const char *label, unsigned depth);
+	enum dp_status (*document)(void *arg, struct stream *s, enum blob_kind format, const char *label,
+				   unsigned depth);
 	void (*problem)(void *arg, const char *label, enum unpack_problem kind, const char *reason);
 	void *arg;
 	const struct conf *conf;

@@ -26,12 +26,12 @@
 #include "escape.h"
 #include "fatal.h"
 #include "input.h"
+#include "kind.h"
 #include "log.h"
 #include "message.h"
 #include "quarantine.h"
 #include "sink.h"
 #include "store.h"
-#include "xmlreport.h"
 
 #define EXIT_HANDLED 0
 #define EXIT_TEMPFAIL 75	/* EX_TEMPFAIL */
@@ -142,14 +142,19 @@ log_summary(const struct options *o, const char *input, const struct message_res
 {
 	char in[128], why[DP_REASON_MAX * 2], mid[256], from[256], qid[64], sender[256], rcpt[256];
 	int pri = r->status == MSG_REJECTED ? LOG_NOTICE : r->status == MSG_TEMPFAIL ? LOG_ERR : LOG_INFO;
-	char line[2048];
+	char line[2048], per_kind[128];
+	size_t i, n = 0;
 
+	/* Reports of each kind, "aggregate=1 tlsrpt=0 failure=0". */
+	per_kind[0] = '\0';
+	for (i = 0; kinds[i] && n < sizeof per_kind; i++)
+		n += (size_t)snprintf(per_kind + n, sizeof per_kind - n, " %s=%u", kinds[i]->name, r->per_kind[i]);
 	/* Every value but the counts comes from the sender or the MTA: escaped. */
 	snprintf(line, sizeof line,
-		 "event=summary status=%s reason=\"%s\" reports=%u records=%llu duplicates=%u refused=%u"
+		 "event=summary status=%s reason=\"%s\" reports=%u%s records=%llu duplicates=%u refused=%u"
 		 " queue_id=\"%s\" sender=\"%s\" recipient=\"%s\" input=\"%s\" message_id=\"%s\" from=\"%s\"",
 		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
-		 r->reports, (unsigned long long)r->records, r->duplicates, r->refused,
+		 r->reports, per_kind, (unsigned long long)r->records, r->duplicates, r->refused,
 		 esc_log(qid, sizeof qid, o->queue_id), esc_log(sender, sizeof sender, o->sender),
 		 esc_log(rcpt, sizeof rcpt, o->recipient), esc_log(in, sizeof in, input),
 		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
@@ -239,7 +244,7 @@ main(int argc, char **argv)
 	}
 	log_open(conf.syslog_ident ? conf.syslog_ident : "dmarc-pipe", conf.syslog_facility,
 		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run, conf.syslog_socket);
-	xml_report_init();
+	kinds_init();
 
 	if (o.ndjson) {
 		if (!strcmp(o.ndjson, "-"))

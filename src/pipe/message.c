@@ -19,7 +19,6 @@
 #include "message.h"
 #include "sniff.h"
 #include "unpack.h"
-#include "xmlreport.h"
 
 enum { RANK_NONE, RANK_NOT_REPORT, RANK_BROKEN, RANK_REFUSED_REPORT };
 
@@ -69,8 +68,8 @@ on_problem(void *arg, const char *label, enum unpack_problem kind, const char *r
 /* Records of one report on their way to the sinks. */
 struct announce {
 	struct msgctx *m;
-	const struct dmarc_report *view;
-	struct report_cursor cursor;
+	const struct kind_report *r;
+	struct kind_cursor cursor;
 };
 
 /* Records from..from+count-1 are stored (or there is no store): give them to every sink. */
@@ -79,53 +78,64 @@ announce_records(void *arg, size_t from, size_t count)
 {
 	struct announce *a = arg;
 	struct pipeline *pl = a->m->pl;
-	struct dmarc_record rec;
+	const struct kind *k = a->r->kind;
+	const void *rec;
 	size_t i;
 	int more = 1;
 
-	if (report_seek(pl->rep, &a->cursor, from) < 0)
+	if (k->seek(a->r->state, &a->cursor, from) < 0)
 		more = -1;
-	while (more > 0 && count-- > 0 && (more = report_next(pl->rep, &a->cursor, &rec)) > 0)
+	while (more > 0 && count-- > 0 && (more = k->next(a->r->state, &a->cursor, &rec)) > 0)
 		for (i = 0; i < pl->nsinks; i++)
-			if (pl->sinks[i]->ops->record(pl->sinks[i], a->view, &rec, &a->m->err) != DP_OK)
+			if (pl->sinks[i]->ops->record(pl->sinks[i], a->r, a->cursor.ord - 1, rec, &a->m->err) != DP_OK)
 				return DP_TEMPFAIL;
 	if (more < 0)
 		return dp_fail_errno(&a->m->err, DP_TEMPFAIL, "cannot read back the report's records");
 	for (i = 0; i < pl->nsinks; i++)
 		if (pl->sinks[i]->ops->report_end &&
-		    pl->sinks[i]->ops->report_end(pl->sinks[i], a->view, &a->m->err) != DP_OK)
+		    pl->sinks[i]->ops->report_end(pl->sinks[i], a->r, &a->m->err) != DP_OK)
 			return DP_TEMPFAIL;
 	return DP_OK;
 }
 
-static enum dp_status
-emit_report(struct msgctx *m, const char *label)
+/* One report of kind k counted, and its event=report line. */
+static void
+count_report(struct msgctx *m, const struct kind_report *r, size_t records, size_t written, bool duplicate,
+	     const char *label)
 {
-	struct pipeline *pl = m->pl;
-	struct dmarc_report view;
-	struct announce a = { m, &view, { 0, 0 } };
-	struct store_result sr = { 0 };
 	char org[LOGVAL], id[LOGVAL], where[LOGVAL];
 
-	report_view(pl->rep, &view);
+	m->res->reports++;
+	m->res->per_kind[kind_index(r->kind)]++;
+	m->res->records += written;
+	if (duplicate)
+		m->res->duplicates++;
+	log_info("event=report kind=%s rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu new=%zu%s where=\"%s\"",
+		 r->kind->name, r->rid, esc_log(org, sizeof org, r->org_name),
+		 esc_log(id, sizeof id, r->report_id), records, written, duplicate ? " duplicate=yes" : "",
+		 esc_log(where, sizeof where, label));
+}
+
+static enum dp_status
+emit_report(struct msgctx *m, const struct kind *k, const char *label)
+{
+	struct pipeline *pl = m->pl;
+	struct kind_report r;
+	struct announce a = { m, &r, { 0, 0 } };
+	struct store_result sr = { 0 };
+
+	k->view(pl->state[kind_index(k)], &r);
 	if (pl->store) {
-		if (strcmp(m->marker_rid, view.rid) &&
-		    store_lookup(pl->store, view.rid, &m->marker, &m->err) != DP_OK)
+		if (strcmp(m->marker_rid, r.rid) && store_lookup(pl->store, r.rid, &m->marker, &m->err) != DP_OK)
 			return DP_TEMPFAIL;
-		if (store_report(pl->store, pl->rep, &view, &m->marker, announce_records, &a, &sr, &m->err) != DP_OK)
+		if (store_report(pl->store, &r, &m->marker, announce_records, &a, &sr, &m->err) != DP_OK)
 			return DP_TEMPFAIL;
 	} else {
-		if (announce_records(&a, 0, view.nrecords) != DP_OK)
+		if (announce_records(&a, 0, r.nrecords) != DP_OK)
 			return DP_TEMPFAIL;
-		sr.written = view.nrecords;
+		sr.written = r.nrecords;
 	}
-	m->res->reports++;
-	m->res->records += sr.written;
-	if (sr.duplicate)
-		m->res->duplicates++;
-	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu new=%zu%s where=\"%s\"",
-		 view.rid, esc_log(org, sizeof org, view.org_name), esc_log(id, sizeof id, view.report_id),
-		 view.nrecords, sr.written, sr.duplicate ? " duplicate=yes" : "", esc_log(where, sizeof where, label));
+	count_report(m, &r, r.nrecords, sr.written, sr.duplicate, label);
 	return DP_OK;
 }
 
@@ -135,84 +145,97 @@ emit_report(struct msgctx *m, const char *label)
  * no parsing of its records.
  */
 static enum dp_status
-check_identity(void *arg, struct report *rep, bool *skip, struct dp_error *err)
+check_identity(void *arg, const char *rid, bool *skip, struct dp_error *err)
 {
 	struct msgctx *m = arg;
-	struct dmarc_report view;
 
-	report_view(rep, &view);
-	if (store_lookup(m->pl->store, view.rid, &m->marker, err) != DP_OK)
+	if (store_lookup(m->pl->store, rid, &m->marker, err) != DP_OK)
 		return DP_TEMPFAIL;
-	memcpy(m->marker_rid, view.rid, sizeof m->marker_rid);
+	memcpy(m->marker_rid, rid, sizeof m->marker_rid);
 	*skip = m->marker.done;
 	return DP_OK;
 }
 
-/* A report found stored whole before its records were parsed. */
+/* A report that failed to parse: a refused report, a broken document, or no report at all. */
 static void
-note_skipped(struct msgctx *m, const char *label)
+note_refusal(struct msgctx *m, const struct kind *k, const struct kind_parse *kp, const char *label,
+	     unsigned depth, const char *reason)
 {
-	struct dmarc_report view;
-	char org[LOGVAL], id[LOGVAL], where[LOGVAL];
+	char where[LOGVAL], why[LOGVAL];
 
-	report_view(m->pl->rep, &view);
-	m->res->reports++;
-	m->res->duplicates++;
-	log_info("event=report rid=%s org_name=\"%s\" report_id=\"%s\" records=%zu new=0 duplicate=yes where=\"%s\"",
-		 m->marker_rid, esc_log(org, sizeof org, view.org_name), esc_log(id, sizeof id, view.report_id),
-		 m->marker.total, esc_log(where, sizeof where, label));
+	if (kp->meant) {
+		struct kind_report partial;
+		char org[LOGVAL], id[LOGVAL];
+
+		k->view(m->pl->state[kind_index(k)], &partial);
+		m->res->refused++;
+		log_warn("event=refused kind=%s where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"",
+			 k->name, esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
+			 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, reason));
+		note_reason(m->res, RANK_REFUSED_REPORT, reason);
+	} else if (depth > 0 || kp->hostile) {
+		/* A document inside an archive was meant as a report; a DTD is an attack. */
+		on_problem(m, label, UP_BROKEN, reason);
+	} else {
+		log_debug("%s: no report: %s", esc_log(where, sizeof where, label), esc_log(why, sizeof why, reason));
+		note_reason(m->res, RANK_NOT_REPORT, NO_REPORT);
+	}
 }
 
+/* Parse one input with kind k and pass what it gives on. */
 static enum dp_status
-on_document(void *arg, struct stream *s, const char *label, unsigned depth)
+take_report(struct msgctx *m, const struct kind *k, const struct kind_input *in, const char *label,
+	    struct dp_error *err)
 {
-	struct msgctx *m = arg;
-	struct xml_identity_hook hook = { check_identity, m };
-	struct xml_result xr;
+	void *state = m->pl->state[kind_index(k)];
+	struct kind_hook hook = { check_identity, m };
+	struct kind_parse kp;
 	enum dp_status rc;
 
 	m->marker_rid[0] = '\0';
-	rc = xml_report_parse(s, m->pl->conf, m->pl->rep, m->pl->store ? &hook : NULL, &xr, s->err);
-
+	rc = k->parse(state, in, m->pl->conf, m->pl->store ? &hook : NULL, &kp, err);
 	if (rc == DP_TEMPFAIL) {
-		dp_fail(&m->err, DP_TEMPFAIL, "%s", s->err->reason);
+		dp_fail(&m->err, DP_TEMPFAIL, "%s", err->reason);
 		return DP_TEMPFAIL;
 	}
 	if (rc == DP_REFUSE) {
-		if (xr.saw_feedback) {
-			struct dmarc_report partial;
-			char org[LOGVAL], id[LOGVAL], where[LOGVAL], why[LOGVAL];
+		note_refusal(m, k, &kp, label, in->depth, err->reason);
+		dp_error_clear(err);
+		return DP_OK;
+	}
+	if (kp.skipped) {
+		struct kind_report r;
 
-			report_view(m->pl->rep, &partial);
-			m->res->refused++;
-			log_warn("event=refused where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"",
-				 esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
-				 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, s->err->reason));
-			note_reason(m->res, RANK_REFUSED_REPORT, s->err->reason);
-		} else if (depth > 0 || xr.forbidden) {
-			/* Markup inside an archive was meant as a report; a DTD is an attack. */
-			on_problem(m, label, UP_BROKEN, s->err->reason);
-		} else {
-			char where[LOGVAL], why[LOGVAL];
+		k->view(state, &r);
+		memcpy(r.rid, m->marker_rid, sizeof r.rid);
+		count_report(m, &r, m->marker.total, 0, true, label);
+		return DP_OK;
+	}
+	if (!kp.complete) {
+		on_problem(m, label, UP_NOT_REPORT, kp.not_report ? kp.not_report : NO_REPORT);
+		return DP_OK;
+	}
+	if (kp.repaired[0]) {
+		char where[LOGVAL], what[LOGVAL];
 
-			log_debug("%s: no report: %s", esc_log(where, sizeof where, label),
-				  esc_log(why, sizeof why, s->err->reason));
-			note_reason(m->res, RANK_NOT_REPORT, NO_REPORT);
-		}
-		dp_error_clear(s->err);
+		log_warn("event=repaired kind=%s where=\"%s\" what=\"%s\"", k->name,
+			 esc_log(where, sizeof where, label), esc_log(what, sizeof what, kp.repaired));
+	}
+	return emit_report(m, k, label);
+}
+
+static enum dp_status
+on_document(void *arg, struct stream *s, enum blob_kind format, const char *label, unsigned depth)
+{
+	struct msgctx *m = arg;
+	const struct kind *k = kind_for(format == BLOB_JSON ? SOURCE_JSON : SOURCE_XML);
+	struct kind_input in = { .doc = s, .depth = depth };
+
+	if (!k) {
+		on_problem(m, label, UP_NOT_REPORT, "no report kind is read from such a document");
 		return DP_OK;
 	}
-	if (xr.skipped) {
-		note_skipped(m, label);
-		return DP_OK;
-	}
-	if (!xr.complete) {
-		on_problem(m, label, UP_NOT_REPORT, "XML without a <feedback> report");
-		return DP_OK;
-	}
-	if (emit_report(m, label) != DP_OK)
-		return DP_TEMPFAIL;
-	return DP_OK;
+	return take_report(m, k, &in, label, s->err);
 }
 
 struct part_ctx {
@@ -248,19 +271,31 @@ int
 pipeline_init(struct pipeline *pl, const struct conf *conf, struct store *store,
 	      struct sink **sinks, size_t nsinks)
 {
+	size_t i;
+
+	memset(pl, 0, sizeof *pl);
 	pl->conf = conf;
 	pl->store = store;
 	pl->sinks = sinks;
 	pl->nsinks = nsinks;
-	pl->rep = report_new(conf->max_auth_results);
-	return pl->rep ? 0 : -1;
+	for (i = 0; kinds[i]; i++)
+		if (!(pl->state[i] = kinds[i]->state_new(conf))) {
+			pipeline_free(pl);
+			return -1;
+		}
+	return 0;
 }
 
 void
 pipeline_free(struct pipeline *pl)
 {
-	report_free(pl->rep);
-	pl->rep = NULL;
+	size_t i;
+
+	for (i = 0; kinds[i]; i++) {
+		if (pl->state[i])
+			kinds[i]->state_free(pl->state[i]);
+		pl->state[i] = NULL;
+	}
 }
 
 void

@@ -14,16 +14,16 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "kind.h"
 #include "mime.h"
-#include "report.h"
 #include "sink.h"
 #include "status.h"
 #include "store.h"
 
-/* What lives across messages: settings, store, sinks and the staging report. */
+/* What lives across messages: settings, store, sinks and each kind's state. */
 struct pipeline {
 	const struct conf *conf;
-	struct report *rep;	/* owned */
+	void *state[KIND_COUNT];	/* owned: each kind's, as kinds[] lists them */
 	struct store *store;	/* not owned; NULL: records go straight to the sinks */
 	struct sink **sinks;	/* not owned */
 	size_t nsinks;
@@ -41,6 +41,7 @@ struct message_result {
 	char reason[DP_REASON_MAX];	/* why rejected/tempfail, or the first refused report */
 	int reason_rank;		/* how telling reason is; a better one replaces it */
 	unsigned reports;		/* valid reports found */
+	unsigned per_kind[KIND_COUNT];	/* of those, how many of each kind (kinds[]) */
 	unsigned duplicates;		/* of those, stored before: nothing added */
 	unsigned refused;		/* reports and archives refused as broken */
 	uint64_t records;		/* records newly stored (or emitted, without a store) */

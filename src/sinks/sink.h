@@ -1,26 +1,27 @@
 /*
  * sink.h - where records go once a report is accepted.
  *
- * A sink is a small ops table; each output (NDJSON, syslog, and the Redis
- * stream) is one file implementing it.  Sinks see only complete, valid
- * reports.  They return DP_OK, or DP_TEMPFAIL when the output failed and
- * the message must be retried.
+ * A sink is a small ops table; each output (NDJSON, syslog) is one file
+ * implementing it.  Sinks see only complete, valid reports, of any kind,
+ * through kind.h: the fields they write are the kind's schema.  They
+ * return DP_OK, or DP_TEMPFAIL when the output failed and the message
+ * must be retried.
  */
 #ifndef DP_SINK_H
 #define DP_SINK_H
 
-#include "record.h"
+#include "kind.h"
 #include "status.h"
 
 struct sink;
 
 struct sink_ops {
 	const char *name;
-	enum dp_status (*record)(struct sink *s, const struct dmarc_report *rep,
-				 const struct dmarc_record *rec, struct dp_error *err);
-	/* After the last record of a report (flush). */
-	enum dp_status (*report_end)(struct sink *s, const struct dmarc_report *rep,
-				     struct dp_error *err);
+	/* Record ord of report r, as the kind's next() decoded it. */
+	enum dp_status (*record)(struct sink *s, const struct kind_report *r, size_t ord, const void *rec,
+				 struct dp_error *err);
+	/* After the last record of a batch of r's records (flush). */
+	enum dp_status (*report_end)(struct sink *s, const struct kind_report *r, struct dp_error *err);
 	void (*close)(struct sink *s);
 };
 

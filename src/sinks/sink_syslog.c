@@ -1,5 +1,6 @@
 /*
- * sink_syslog.c - one "event=record key=value ..." line per record.
+ * sink_syslog.c - one "event=<kind's event> rid=... ord=... key=value ..."
+ * line per record, the fields in the kind's flat form (fields.h).
  *
  * String values are double-quoted and escaped (escape.h) and capped at
  * SYSLOG_VALUE_MAX bytes, so a report cannot forge lines or fields.
@@ -10,7 +11,7 @@
 
 #include "buf.h"
 #include "escape.h"
-#include "flatten.h"
+#include "fields.h"
 #include "log.h"
 #include "sink.h"
 
@@ -38,29 +39,37 @@ add_pair(void *arg, const char *key, const char *value, size_t len, bool number)
 }
 
 static enum dp_status
-syslog_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc_record *rec,
+syslog_record(struct sink *s, const struct kind_report *rep, size_t ord, const void *rec,
 	      struct dp_error *err)
 {
 	struct syslog_sink *ss = s->state;
+	struct fields f;
 
 	if (!ss->have_report) {
 		buf_reset(&ss->report);
-		if (flatten_report(rep, &ss->scratch, add_pair, &ss->report) != 0)
+		fields_flat(&f, &ss->scratch, add_pair, &ss->report);
+		FIELD_STR(&f, "kind", rep->kind->name);
+		rep->kind->report_fields(rep->state, &f);
+		if (fields_done(&f))
 			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		ss->have_report = true;
 	}
 	buf_reset(&ss->line);
-	if (buf_puts(&ss->line, "event=record rid=\"") < 0 || buf_append(&ss->line, rep->rid, RID_HEX_LEN) < 0 ||
-	    buf_puts(&ss->line, "\" ord=") < 0 || buf_putu(&ss->line, rec->ord) < 0 ||
-	    buf_append(&ss->line, ss->report.data, ss->report.len) < 0 ||
-	    flatten_row(rec, &ss->scratch, add_pair, &ss->line) != 0)
+	if (buf_puts(&ss->line, "event=") < 0 || buf_puts(&ss->line, rep->kind->event) < 0 ||
+	    buf_puts(&ss->line, " rid=\"") < 0 || buf_append(&ss->line, rep->rid, RID_HEX_LEN) < 0 ||
+	    buf_puts(&ss->line, "\" ord=") < 0 || buf_putu(&ss->line, ord) < 0 ||
+	    buf_append(&ss->line, ss->report.data, ss->report.len) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	fields_flat(&f, &ss->scratch, add_pair, &ss->line);
+	rep->kind->record_fields(rep->state, rec, &f);
+	if (fields_done(&f))
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	log_line(LOG_INFO, ss->line.data);
 	return DP_OK;
 }
 
 static enum dp_status
-syslog_report_end(struct sink *s, const struct dmarc_report *rep, struct dp_error *err)
+syslog_report_end(struct sink *s, const struct kind_report *rep, struct dp_error *err)
 {
 	(void)rep; (void)err;
 	((struct syslog_sink *)s->state)->have_report = false;

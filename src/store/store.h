@@ -8,7 +8,8 @@
  * stream already, so the same report delivered again (in sequence, in
  * parallel, or after a crash part-way) adds only what is missing.
  * Keys (all with the Redis Cluster hash tag {key_prefix}):
- *   {P}:records       the stream, one entry per record (flatten.h fields)
+ *   {P}:<stream>      a kind's stream (kind.h), one entry per record, its
+ *                     fields in their flat form (fields.h)
  *   {P}:report:<rid>  the report's marker: a hash of next, total, done
  */
 #ifndef DP_STORE_H
@@ -18,8 +19,7 @@
 #include <stddef.h>
 
 #include "conf.h"
-#include "record.h"
-#include "report.h"
+#include "kind.h"
 #include "status.h"
 
 struct store;
@@ -52,7 +52,7 @@ void store_free(struct store *s);
 enum dp_status store_lookup(struct store *s, const char *rid, struct store_marker *m, struct dp_error *err);
 
 /*
- * Store every record of rep (view is its report_view(); m its marker as
+ * Store every record of r in its kind's stream (m is its marker as
  * store_lookup() found it, a moment ago).  Records before m->next are
  * not sent again; the scripts check the marker themselves, so a marker
  * that moved since is harmless.  announce is called after each chunk
@@ -61,8 +61,7 @@ enum dp_status store_lookup(struct store *s, const char *rid, struct store_marke
  * timeout, OOM, READONLY, auth): then some chunks may be stored and a
  * redelivery completes the report.
  */
-enum dp_status store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
-			    const struct store_marker *m, store_announce_fn announce, void *arg,
-			    struct store_result *res, struct dp_error *err);
+enum dp_status store_report(struct store *s, const struct kind_report *r, const struct store_marker *m,
+			    store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err);
 
 #endif

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "flatten.h"
+#include "fields.h"
 #include "log.h"
 #include "redis.h"
 #include "store.h"
@@ -38,7 +38,7 @@
 #define MAX_MISSES 1000
 
 /* Field and value arguments in RESP, and how many. */
-struct fields {
+struct resp_fields {
 	struct buf resp;
 	unsigned args;
 };
@@ -46,21 +46,22 @@ struct fields {
 struct store {
 	const struct conf *conf;	/* not owned */
 	struct redis *redis;		/* owned */
-	char *stream_key;		/* owned: "{P}:records" */
+	char *stream_key;		/* owned: "{P}:<stream>", the stream of the report's kind filled in */
+	size_t stream_at;		/* where <stream> goes in stream_key */
 	char *marker_key;		/* owned: "{P}:report:<rid>", rid filled in per report */
 	size_t marker_rid_at;		/* where <rid> goes in marker_key */
 
 	struct buf batch[2];		/* RESP of the batch in flight and of the next one */
-	struct fields prefix;		/* an entry's leading fields: the report's, once per report */
-	struct fields row;		/* one record's own fields */
-	struct buf scratch;		/* for flatten */
+	struct resp_fields prefix;	/* an entry's leading fields: the report's, once per report */
+	struct resp_fields row;		/* one record's own fields */
+	struct buf scratch;		/* for the flat form of lists */
 };
 
 struct store *
 store_new(const struct conf *c)
 {
 	struct store *s = calloc(1, sizeof *s);
-	size_t prefix_len, i;
+	size_t prefix_len, stream_max = 0, i;
 
 	if (!s)
 		return NULL;
@@ -69,12 +70,15 @@ store_new(const struct conf *c)
 		s->batch[i] = (struct buf)BUF_INIT(0);
 	s->prefix.resp = s->row.resp = s->scratch = (struct buf)BUF_INIT(0);
 	prefix_len = strlen(c->key_prefix);
-	if (!(s->redis = redis_new(c)) || !(s->stream_key = malloc(prefix_len + sizeof "{}:records")) ||
+	for (i = 0; kinds[i]; i++)
+		if (strlen(kinds[i]->stream) > stream_max)
+			stream_max = strlen(kinds[i]->stream);
+	if (!(s->redis = redis_new(c)) || !(s->stream_key = malloc(prefix_len + sizeof "{}:" + stream_max)) ||
 	    !(s->marker_key = malloc(prefix_len + sizeof "{}:report:" + RID_HEX_LEN))) {
 		store_free(s);
 		return NULL;
 	}
-	sprintf(s->stream_key, "{%s}:records", c->key_prefix);
+	s->stream_at = (size_t)sprintf(s->stream_key, "{%s}:", c->key_prefix);
 	s->marker_rid_at = (size_t)sprintf(s->marker_key, "{%s}:report:", c->key_prefix);
 	return s;
 }
@@ -102,6 +106,13 @@ marker_of(struct store *s, const char *rid)
 	memcpy(s->marker_key + s->marker_rid_at, rid, RID_HEX_LEN);
 	s->marker_key[s->marker_rid_at + RID_HEX_LEN] = '\0';
 	return s->marker_key;
+}
+
+/* The stream of kind k's records (in s->stream_key). */
+static void
+stream_of(struct store *s, const struct kind *k)
+{
+	strcpy(s->stream_key + s->stream_at, k->stream);
 }
 
 /* ---------------------------------------------------------------- RESP */
@@ -171,43 +182,51 @@ resp_watch_marker(struct buf *b, const char *marker)
 
 /* ---------------------------------------------------------------- entries */
 
-/* flatten's callback: one field into a struct fields. */
+/* The flat form's callback: one field into a struct resp_fields. */
 static int
 add_field(void *arg, const char *key, const char *value, size_t len, bool number)
 {
-	struct fields *f = arg;
+	struct resp_fields *f = arg;
 
 	(void)number;
 	f->args += 2;
 	return resp_str(&f->resp, key) < 0 || resp_arg(&f->resp, value, len) < 0 ? -1 : 0;
 }
 
-/* The report's fields, the same in every entry: in RESP once per report. */
+/* kind and the report's fields, the same in every entry: in RESP once per report. */
 static int
-build_prefix(struct store *s, const struct dmarc_report *view)
+build_prefix(struct store *s, const struct kind_report *r)
 {
+	struct fields f;
+
 	buf_reset(&s->prefix.resp);
 	s->prefix.args = 0;
-	return flatten_report(view, &s->scratch, add_field, &s->prefix);
+	fields_flat(&f, &s->scratch, add_field, &s->prefix);
+	FIELD_STR(&f, "kind", r->kind->name);
+	r->kind->report_fields(r->state, &f);
+	return fields_done(&f);
 }
 
-/* XADD stream [MAXLEN ~ N] * rid R ord N <report fields> <record fields> */
+/* XADD stream [MAXLEN ~ N] * rid R ord N <kind and report fields> <record fields> */
 static int
-add_entry(struct store *s, struct buf *b, const struct dmarc_report *view, const struct dmarc_record *rec)
+add_entry(struct store *s, struct buf *b, const struct kind_report *r, size_t ord, const void *rec)
 {
 	unsigned head = s->conf->stream_maxlen ? 6 : 3;
+	struct fields f;
 
 	buf_reset(&s->row.resp);
 	s->row.args = 0;
-	if (flatten_row(rec, &s->scratch, add_field, &s->row) != 0 ||
+	fields_flat(&f, &s->scratch, add_field, &s->row);
+	r->kind->record_fields(r->state, rec, &f);
+	if (fields_done(&f) != 0 ||
 	    resp_count(b, '*', head + 4 + s->prefix.args + s->row.args) < 0 ||
 	    resp_str(b, "XADD") < 0 || resp_str(b, s->stream_key) < 0)
 		return -1;
 	if (s->conf->stream_maxlen &&
 	    (resp_str(b, "MAXLEN") < 0 || resp_str(b, "~") < 0 || resp_uint(b, s->conf->stream_maxlen) < 0))
 		return -1;
-	return resp_str(b, "*") < 0 || resp_str(b, "rid") < 0 || resp_arg(b, view->rid, RID_HEX_LEN) < 0 ||
-	       resp_str(b, "ord") < 0 || resp_uint(b, rec->ord) < 0 ||
+	return resp_str(b, "*") < 0 || resp_str(b, "rid") < 0 || resp_arg(b, r->rid, RID_HEX_LEN) < 0 ||
+	       resp_str(b, "ord") < 0 || resp_uint(b, ord) < 0 ||
 	       buf_append(b, s->prefix.resp.data, s->prefix.resp.len) < 0 ||
 	       buf_append(b, s->row.resp.data, s->row.resp.len) < 0 ? -1 : 0;
 }
@@ -218,11 +237,11 @@ add_entry(struct store *s, struct buf *b, const struct dmarc_report *view, const
  * with errno.
  */
 static long
-build_batch(struct store *s, struct buf *b, struct report *rep, const struct dmarc_report *view,
-	    struct report_cursor *c, const char *marker)
+build_batch(struct store *s, struct buf *b, const struct kind_report *r, struct kind_cursor *c,
+	    const char *marker)
 {
 	const char *multi[] = { "MULTI", NULL }, *exec[] = { "EXEC", NULL };
-	struct dmarc_record rec;
+	const void *rec;
 	uint64_t ttl = (uint64_t)s->conf->dedup_ttl_days * 86400;
 	size_t n = 0, end;
 	int more = 1;
@@ -231,8 +250,8 @@ build_batch(struct store *s, struct buf *b, struct report *rep, const struct dma
 	buf_reset(b);
 	if (resp_cmd(b, multi) < 0)
 		return -1;
-	while (n < s->conf->redis_chunk_records && (more = report_next(rep, c, &rec)) > 0) {
-		if (add_entry(s, b, view, &rec) < 0)
+	while (n < s->conf->redis_chunk_records && (more = r->kind->next(r->state, c, &rec)) > 0) {
+		if (add_entry(s, b, r, c->ord - 1, rec) < 0)
 			return -1;
 		n++;
 	}
@@ -240,10 +259,10 @@ build_batch(struct store *s, struct buf *b, struct report *rep, const struct dma
 		return -1;
 	end = c->ord;
 	buf_uint(next, end);
-	buf_uint(total, view->nrecords);
+	buf_uint(total, r->nrecords);
 	{
 		const char *hset[] = { "HSET", marker, "next", next, "total", total, "done",
-				       end >= view->nrecords ? "1" : "0", NULL };
+				       end >= r->nrecords ? "1" : "0", NULL };
 		const char *persist[] = { "PERSIST", marker, NULL };
 
 		if (resp_cmd(b, hset) < 0)
@@ -420,14 +439,14 @@ finish_batch(struct store *s, size_t n, bool *applied, struct store_marker *m, s
 
 /* The marker says this report is complete, or stored with another record count. */
 static bool
-settled(const struct store_marker *m, const struct dmarc_report *view, struct store_result *res)
+settled(const struct store_marker *m, const struct kind_report *r, struct store_result *res)
 {
-	if (m->found && m->total != view->nrecords) {
+	if (m->found && m->total != r->nrecords) {
 		res->conflict = true;
 		res->duplicate = res->written == 0;
 		log_warn("event=conflict rid=%s records=%zu stored_records=%zu: the same report identity "
-			 "was stored with another number of records; nothing added", view->rid,
-			 view->nrecords, m->total);
+			 "was stored with another number of records; nothing added", r->rid,
+			 r->nrecords, m->total);
 		return true;
 	}
 	if (m->done) {
@@ -439,26 +458,25 @@ settled(const struct store_marker *m, const struct dmarc_report *view, struct st
 
 /* The batch for the records from pos on, built into b; its record count in *n. */
 static enum dp_status
-prepare(struct store *s, struct buf *b, struct report *rep, const struct dmarc_report *view,
-	struct report_cursor *c, size_t pos, const char *marker, size_t *n, struct dp_error *err)
+prepare(struct store *s, struct buf *b, const struct kind_report *r, struct kind_cursor *c, size_t pos,
+	const char *marker, size_t *n, struct dp_error *err)
 {
 	long built;
 
-	if (c->ord != pos && report_seek(rep, c, pos) < 0)
+	if (c->ord != pos && r->kind->seek(r->state, c, pos) < 0)
 		return dp_fail_errno(err, DP_TEMPFAIL, "cannot read back the report's records");
-	if ((built = build_batch(s, b, rep, view, c, marker)) < 0)
+	if ((built = build_batch(s, b, r, c, marker)) < 0)
 		return dp_fail_errno(err, DP_TEMPFAIL, "cannot build a Redis chunk");
 	*n = (size_t)built;
 	return DP_OK;
 }
 
 enum dp_status
-store_report(struct store *s, struct report *rep, const struct dmarc_report *view,
-	     const struct store_marker *known, store_announce_fn announce, void *arg,
-	     struct store_result *res, struct dp_error *err)
+store_report(struct store *s, const struct kind_report *r, const struct store_marker *known,
+	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
 {
-	const char *marker = marker_of(s, view->rid);
-	struct report_cursor c = { 0, 0 };
+	const char *marker = marker_of(s, r->rid);
+	struct kind_cursor c = { 0, 0 };
 	struct store_marker m;
 	size_t start, n, next_n = 0;
 	unsigned misses = 0;	/* batches in a row that EXEC did not apply */
@@ -467,27 +485,28 @@ store_report(struct store *s, struct report *rep, const struct dmarc_report *vie
 	enum dp_status rc;
 
 	memset(res, 0, sizeof *res);
-	if (settled(known, view, res) || view->nrecords == 0)
+	if (settled(known, r, res) || r->nrecords == 0)
 		return DP_OK;
+	stream_of(s, r->kind);
 	if ((rc = begin_report(s, marker, &m, err)) != DP_OK)
 		goto out;
-	if (settled(&m, view, res))
+	if (settled(&m, r, res))
 		goto out;
-	start = m.next < view->nrecords ? m.next : 0;
-	if (build_prefix(s, view) != 0) {
+	start = m.next < r->nrecords ? m.next : 0;
+	if (build_prefix(s, r) != 0) {
 		rc = dp_fail_errno(err, DP_TEMPFAIL, "cannot build a Redis chunk");
 		goto out;
 	}
-	if ((rc = prepare(s, &s->batch[cur], rep, view, &c, start, marker, &n, err)) != DP_OK)
+	if ((rc = prepare(s, &s->batch[cur], r, &c, start, marker, &n, err)) != DP_OK)
 		goto out;
 	for (;;) {
 		if ((rc = redis_append_resp(s->redis, s->batch[cur].data, s->batch[cur].len, WHAT_STORE, err)) != DP_OK ||
 		    (rc = redis_flush(s->redis, WHAT_STORE, err)) != DP_OK)
 			goto out;
 		/* While Redis runs this batch, build the next one, as if it succeeds. */
-		have_next = c.ord < view->nrecords;
+		have_next = c.ord < r->nrecords;
 		if (have_next &&
-		    (rc = prepare(s, &s->batch[!cur], rep, view, &c, c.ord, marker, &next_n, err)) != DP_OK)
+		    (rc = prepare(s, &s->batch[!cur], r, &c, c.ord, marker, &next_n, err)) != DP_OK)
 			goto out;
 		if ((rc = finish_batch(s, n, &applied, &m, err)) != DP_OK)
 			goto out;
@@ -500,7 +519,7 @@ store_report(struct store *s, struct report *rep, const struct dmarc_report *vie
 			rc = dp_fail(err, DP_TEMPFAIL, "redis: the report's marker keeps changing under us (%s)", WHAT_STORE);
 			goto out;
 		}
-		if (settled(&m, view, res))
+		if (settled(&m, r, res))
 			break;
 		if (have_next && m.next == start + n) {
 			start += n;
@@ -509,9 +528,9 @@ store_report(struct store *s, struct report *rep, const struct dmarc_report *vie
 			continue;
 		}
 		/* Another delivery moved the marker: go on from where it is. */
-		log_debug("rid %s: marker at %zu, not at %zu: resuming there", view->rid, m.next, start + n);
-		start = m.next < view->nrecords ? m.next : 0;
-		if ((rc = prepare(s, &s->batch[cur], rep, view, &c, start, marker, &n, err)) != DP_OK)
+		log_debug("rid %s: marker at %zu, not at %zu: resuming there", r->rid, m.next, start + n);
+		start = m.next < r->nrecords ? m.next : 0;
+		if ((rc = prepare(s, &s->batch[cur], r, &c, start, marker, &n, err)) != DP_OK)
 			goto out;
 	}
 out:

@@ -12,10 +12,8 @@
 
 #include "conf.h"
 #include "escape.h"
-#include "flatten.h"
 #include "log.h"
 #include "message.h"
-#include "xmlreport.h"
 #include "testlib.h"
 
 struct memsink {
@@ -34,14 +32,14 @@ check_pair(void *arg, const char *key, const char *value, size_t len, bool numbe
 }
 
 static enum dp_status
-mem_record(struct sink *s, const struct dmarc_report *rep, const struct dmarc_record *rec, struct dp_error *err)
+mem_record(struct sink *s, const struct kind_report *rep, size_t ord, const void *rec, struct dp_error *err)
 {
 	struct memsink *m = s->state;
 	const unsigned char *p;
 
 	(void)err;
 	buf_reset(&m->line);
-	if (record_flatten(rep, rec, &m->scratch, check_pair, &m->line) != 0)
+	if (record_flatten(rep, ord, rec, &m->scratch, check_pair, &m->line) != 0)
 		abort();
 	for (p = (const unsigned char *)m->line.data; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -69,7 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	conf.max_total_size = 32 << 20;
 	conf.max_report_size = 16 << 20;
 	log_open("fuzz", 0, false, false, NULL);
-	xml_report_init();
+	kinds_init();
 	mime_init();
 	sinks[0] = &sink;
 	memsink.line = (struct buf)BUF_INIT(0);

@@ -106,13 +106,13 @@ START_TEST(iso8601)
 {
 	char out[ISO8601_LEN + 1];
 
-	ck_assert_int_eq(record_iso8601(0, out), 0);
+	ck_assert_int_eq(iso8601_utc(0, out), 0);
 	ck_assert_str_eq(out, "1970-01-01T00:00:00Z");
-	ck_assert_int_eq(record_iso8601(1704067200, out), 0);
+	ck_assert_int_eq(iso8601_utc(1704067200, out), 0);
 	ck_assert_str_eq(out, "2024-01-01T00:00:00Z");
-	ck_assert_int_eq(record_iso8601(NORM_TIME_MAX, out), 0);
+	ck_assert_int_eq(iso8601_utc(NORM_TIME_MAX, out), 0);
 	ck_assert_str_eq(out, "9999-12-31T23:59:59Z");
-	ck_assert_int_eq(record_iso8601(-1, out), -1);
+	ck_assert_int_eq(iso8601_utc(-1, out), -1);
 }
 END_TEST
 

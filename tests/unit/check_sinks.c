@@ -1,4 +1,4 @@
-/* Unit tests: the syslog record line and the flat fields (sink_syslog.c, flatten.c). */
+/* Unit tests: the syslog record line and the flat fields (sink_syslog.c, fields.c). */
 #include "config.h"
 
 #include <check.h>
@@ -10,9 +10,8 @@
 #include "conf.h"
 #include "escape.h"
 #include "log.h"
-#include "report.h"
+#include "aggregate.h"
 #include "sink.h"
-#include "xmlreport.h"
 #include "unit.h"
 #include "testlib.h"
 
@@ -25,12 +24,12 @@ static const char hostile[] =
 	"<dkim><selector>s\\2</selector><result>fail</result></dkim></auth_results></record></feedback>";
 
 static enum dp_status
-to_sink(void *arg, const struct dmarc_report *r, const struct dmarc_record *rec)
+to_sink(void *arg, const struct kind_report *r, size_t ord, const void *rec)
 {
 	struct sink *sink = arg;
 	struct dp_error err = { 0 };
 
-	return sink->ops->record(sink, r, rec, &err);
+	return sink->ops->record(sink, r, ord, rec, &err);
 }
 
 /* The syslog line of the (only) record of xml, as log.h copies it to stderr. */
@@ -38,27 +37,26 @@ static char *
 syslog_line(const char *xml)
 {
 	struct conf conf;
-	struct report *rep;
-	struct dmarc_report view;
-	struct xml_result res;
+	void *state;
+	struct kind_report view;
+	struct kind_parse res;
 	struct dp_error err = { 0 };
-	struct stream *s;
 	struct sink *sink;
 	char path[] = "/tmp/dmarc-pipe-sink.XXXXXX", *line = calloc(1, 8192);
 	int fd = mkstemp(path), saved = dup(2);
 	FILE *fp;
 
 	conf_defaults(&conf);
-	xml_report_init();
-	rep = report_new(conf.max_auth_results);
-	s = stream_mem(xml, strlen(xml), &err);
-	ck_assert_int_eq(xml_report_parse(s, &conf, rep, NULL, &res, &err), DP_OK);
-	report_view(rep, &view);
+	kinds_init();
+	state = kind_aggregate.state_new(&conf);
+	ck_assert_int_eq(kind_parse_bytes(&kind_aggregate, state, xml, strlen(xml), &conf, &res, &err), DP_OK);
+	ck_assert(res.complete);
+	kind_aggregate.view(state, &view);
 
 	dup2(fd, 2);
 	log_open("test", 0, false, true, NULL);
 	sink = sink_syslog_new();
-	report_each_record(rep, &view, to_sink, sink);
+	kind_each_record(&view, to_sink, sink);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -70,8 +68,7 @@ syslog_line(const char *xml)
 	fclose(fp);
 	unlink(path);
 	sink_free(sink);
-	stream_free(s);
-	report_free(rep);
+	kind_aggregate.state_free(state);
 	conf_free(&conf);
 	return line;
 }

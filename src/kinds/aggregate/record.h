@@ -1,6 +1,6 @@
 /*
- * record.h - the normalized record: what every output (NDJSON, syslog,
- * the Redis stream) is made from.
+ * record.h - an aggregate report and its records, normalized: what the
+ * aggregate schema (aggregate.c) writes for every output.
  *
  * These are read-only views: every pointer belongs to the report being
  * emitted and is valid only during the sink call.  NULL means the report
@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RID_HEX_LEN 32
+#include "isotime.h"
+#include "kind.h"
 
 struct dmarc_report {
 	const char *org_name, *org_email, *report_id;
@@ -52,14 +53,9 @@ struct dmarc_record {
 };
 
 /*
- * The report's identity, the key that deduplication will use: the first
- * 128 bits of SHA-256 over "dmarc-aggregate", org_name, report_id, domain,
- * begin and end (decimal), each preceded by a NUL, absent values empty.
+ * The report's identity (rid.h) over the tag "dmarc-aggregate" and the
+ * texts org_name, report_id, domain, begin and end (decimal).
  */
 void record_rid(const struct dmarc_report *r, char out[RID_HEX_LEN + 1]);
-
-/* "2024-01-01T00:00:00Z"; -1 for a time that has no such form. */
-#define ISO8601_LEN 20
-int record_iso8601(int64_t t, char out[ISO8601_LEN + 1]);
 
 #endif

@@ -241,8 +241,8 @@ report_view(const struct report *r, struct dmarc_report *out)
 	out->nrecords = r->nrecords;
 	record_rid(out, out->rid);
 	/* Formatted once here, not once per record. */
-	out->begin_iso = r->has_begin && record_iso8601(r->begin, out->iso_buf[0]) == 0 ? out->iso_buf[0] : NULL;
-	out->end_iso = r->has_end && record_iso8601(r->end, out->iso_buf[1]) == 0 ? out->iso_buf[1] : NULL;
+	out->begin_iso = r->has_begin && iso8601_utc(r->begin, out->iso_buf[0]) == 0 ? out->iso_buf[0] : NULL;
+	out->end_iso = r->has_end && iso8601_utc(r->end, out->iso_buf[1]) == 0 ? out->iso_buf[1] : NULL;
 }
 
 /* Words taken by the record whose header is h. */
@@ -256,25 +256,25 @@ record_words(const uint32_t *h)
 }
 
 int
-report_seek(struct report *r, struct report_cursor *c, size_t ord)
+report_seek(struct report *r, struct kind_cursor *c, size_t ord)
 {
 	if (ord < c->ord) {
 		c->ord = 0;
-		c->word = 0;
+		c->pos = 0;
 	}
 	while (c->ord < ord && c->ord < r->nrecords) {
-		const uint32_t *h = wordlog_get(&r->packed, c->word, HDR_WORDS);
+		const uint32_t *h = wordlog_get(&r->packed, c->pos, HDR_WORDS);
 
 		if (!h)
 			return -1;
-		c->word += record_words(h);
+		c->pos += record_words(h);
 		c->ord++;
 	}
 	return 0;
 }
 
 int
-report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
+report_next(struct report *r, struct kind_cursor *c, struct dmarc_record *rec)
 {
 	const struct strtab *t = &r->strings;
 	const uint32_t *w, *n;
@@ -283,10 +283,10 @@ report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
 
 	if (c->ord >= r->nrecords)
 		return 0;
-	if (!(w = wordlog_get(&r->packed, c->word, HDR_WORDS)))
+	if (!(w = wordlog_get(&r->packed, c->pos, HDR_WORDS)))
 		return -1;
 	words = record_words(w);
-	if (!(w = wordlog_get(&r->packed, c->word, words)))
+	if (!(w = wordlog_get(&r->packed, c->pos, words)))
 		return -1;
 	n = w + W_NLIST;
 	memset(rec, 0, sizeof *rec);
@@ -306,7 +306,7 @@ report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec)
 	rec->nreasons = n[RL_REASON];
 	rec->ndkim = n[RL_DKIM];
 	rec->nspf = n[RL_SPF];
-	c->word += words;
+	c->pos += words;
 	c->ord++;
 
 	w += HDR_WORDS;

@@ -75,23 +75,20 @@ enum dp_status report_validate(const struct report *r, struct dp_error *err);
 void report_view(const struct report *r, struct dmarc_report *out);
 
 /*
- * Reading records back: a cursor names a record by its index.  Records
- * are packed with variable length, so moving forward is cheap and moving
- * back rescans from the start.
+ * Reading records back: a cursor (kind.h; pos is the record's offset in
+ * the packed records) names a record by its index.  Records are packed
+ * with variable length, so moving forward is cheap and moving back
+ * rescans from the start.
  */
-struct report_cursor {
-	size_t ord;	/* index of the next record */
-	size_t word;	/* its offset in the packed records */
-};
 
 /* Position c at record ord (at the end if ord >= the number of records); 0 or -1 on a read error. */
-int report_seek(struct report *r, struct report_cursor *c, size_t ord);
+int report_seek(struct report *r, struct kind_cursor *c, size_t ord);
 
 /*
  * Decode the record at c into *rec and move c past it: 1, or 0 at the end,
  * or -1 with errno when the spill file cannot be read.  rec's pointers are
  * valid until the next call or until r changes.
  */
-int report_next(struct report *r, struct report_cursor *c, struct dmarc_record *rec);
+int report_next(struct report *r, struct kind_cursor *c, struct dmarc_record *rec);
 
 #endif

@@ -631,7 +631,7 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	/* A BOM or white space before the declaration is not XML; skip them. */
 	if ((n = stream_peek(s, SNIFF_BYTES, &p)) < 0)
 		goto out;
-	stream_skip(s, xml_leading_junk(p, (size_t)n));
+	stream_skip(s, doc_leading_junk(p, (size_t)n));
 
 	/* Decoded input is worth decoding ahead; bytes already in memory are not. */
 	if (s->ops && !(ahead = readahead_open(s))) {

@@ -1,0 +1,81 @@
+/*
+ * fields.h - a record's fields, described once, written in every form.
+ *
+ * A report kind describes its records by calling the functions below in
+ * its schema's order; the writer renders each call in one of two forms:
+ *
+ *   JSON (NDJSON)   ,"key":value appended to an object being built: null
+ *                   for an absent value, lists as arrays (of strings, or
+ *                   of objects for a table).
+ *   flat (syslog,   one callback per field: absent values and empty lists
+ *   Redis stream)   are left out; a list of strings is comma-joined; a
+ *                   table becomes one aligned list per column
+ *                   (dkim_domains, dkim_selectors, ...), item i of each
+ *                   belonging together, an absent item empty.  Inside an
+ *                   item '\' is written "\\" and ',' "\x2c", so splitting
+ *                   on commas is always right.
+ *
+ * Keys are the caller's literals and are written unescaped.  Errors stick:
+ * after the first failure the calls do nothing and fields_done() returns
+ * it, so a schema is written as a plain sequence of calls.
+ */
+#ifndef DP_FIELDS_H
+#define DP_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* The flat form's callback; value is len bytes, not NUL-terminated.  Non-zero stops the writer. */
+typedef int (*flat_fn)(void *arg, const char *key, const char *value, size_t len, bool number);
+
+struct fields {
+	struct buf *json;	/* the JSON form's output, or NULL for the flat form */
+	flat_fn fn;		/* the flat form's callback and its argument */
+	void *arg;
+	struct buf *scratch;	/* the flat form's working space for lists */
+	int rc;			/* the first failure: fn's value, or -1 with errno */
+};
+
+/* A writer appending JSON members to out. */
+void fields_json(struct fields *f, struct buf *out);
+/* A writer calling fn for each field; scratch is working space the caller owns. */
+void fields_flat(struct fields *f, struct buf *scratch, flat_fn fn, void *arg);
+
+/* A text field; v NULL is absent. */
+#define FIELD_STR(f, key, v) fields_str((f), key, sizeof(key) - 1, (v))
+/* A number; has false is absent. */
+#define FIELD_UINT(f, key, has, v) fields_uint((f), key, sizeof(key) - 1, (has), (v))
+
+void fields_str(struct fields *f, const char *key, size_t keylen, const char *v);
+void fields_uint(struct fields *f, const char *key, size_t keylen, bool has, uint64_t v);
+
+/* A list of n strings (an absent item is written null / empty). */
+void fields_strs(struct fields *f, const char *key, const char *const *items, size_t n);
+
+/* A column of a table: a member of each item, at offset in the item's struct. */
+enum column_type {
+	COLUMN_STR,	/* const char *, NULL absent */
+	COLUMN_COUNT,	/* int64_t, negative absent */
+};
+struct column {
+	const char *json_key;	/* the member's name in the JSON objects */
+	const char *flat_key;	/* the aligned list's name in the flat form */
+	enum column_type type;
+	size_t offset;
+};
+
+/* A list of n objects of size bytes each, their members given by cols. */
+void fields_table(struct fields *f, const char *key, const struct column *cols, size_t ncols,
+		  const void *items, size_t n, size_t size);
+
+/* 0, or the first failure. */
+static inline int
+fields_done(const struct fields *f)
+{
+	return f->rc;
+}
+
+#endif

@@ -1,0 +1,45 @@
+/* kind.c - the registry of report kinds; see kind.h. */
+#include "config.h"
+
+#include <assert.h>
+
+#include "aggregate.h"
+#include "kind.h"
+
+const struct kind *const kinds[] = {
+	&kind_aggregate,
+	NULL,
+};
+
+static_assert(sizeof kinds / sizeof kinds[0] == KIND_COUNT + 1, "KIND_COUNT is the number of kinds");
+
+void
+kinds_init(void)
+{
+	size_t i;
+
+	for (i = 0; kinds[i]; i++)
+		if (kinds[i]->init)
+			kinds[i]->init();
+}
+
+const struct kind *
+kind_for(enum kind_source src)
+{
+	size_t i;
+
+	for (i = 0; kinds[i]; i++)
+		if (kinds[i]->source == src)
+			return kinds[i];
+	return NULL;
+}
+
+size_t
+kind_index(const struct kind *k)
+{
+	size_t i;
+
+	for (i = 0; kinds[i] && kinds[i] != k; i++)
+		;
+	return i;
+}
