@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "normalize.h"
@@ -136,23 +137,32 @@ norm_ip_format(int family, const uint8_t addr[16], char out[NORM_IP_MAX])
 
 
 int
-norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
+norm_number(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
+	const char *end = s + len;
 	uint64_t v = 0;
-	size_t i;
+	bool digits = false;
 
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d;
+	while (s < end && is_xml_space(*s))
+		s++;
+	while (end > s && is_xml_space(end[-1]))
+		end--;
+	if (s < end && *s == '+')
+		s++;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
 
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
 		if (v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
+		digits = true;
 	}
+	/* "1337270400.0": a fraction of zeros says nothing more. */
+	if (digits && s < end && *s == '.')
+		for (s++; s < end && *s == '0'; s++)
+			;
+	if (!digits || s != end)
+		return -1;
 	*out = v;
 	return 0;
 }

@@ -30,7 +30,12 @@ int norm_ip_parse(const char *s, int *family, uint8_t addr[16]);
 /* The canonical text of a binary address (family 4 or 6); returns its length. */
 size_t norm_ip_format(int family, const uint8_t addr[16], char out[NORM_IP_MAX]);
 
-/* A decimal integer 0..max, digits only. */
-int norm_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+/*
+ * A whole number 0..max in decimal, in the forms reporters write it:
+ * digits with optional surrounding white space, a leading '+', and a
+ * fraction of zeros ("1337270400.0").  A sign '-', an exponent, a
+ * non-zero fraction or anything else is refused: its meaning is not sure.
+ */
+int norm_number(const char *s, size_t len, uint64_t max, uint64_t *out);
 
 #endif

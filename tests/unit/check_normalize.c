@@ -73,19 +73,33 @@ START_TEST(unsigned_numbers)
 {
 	uint64_t v;
 
-	ck_assert_int_eq(norm_uint("0", 1, 100, &v), 0);
+	ck_assert_int_eq(norm_number("0", 1, 100, &v), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(norm_uint("100", 3, 100, &v), 0);
+	ck_assert_int_eq(norm_number("100", 3, 100, &v), 0);
 	ck_assert_uint_eq(v, 100);
-	ck_assert_int_eq(norm_uint("101", 3, 100, &v), -1);
-	ck_assert_int_eq(norm_uint("9007199254740991", 16, NORM_COUNT_MAX, &v), 0);
+	ck_assert_int_eq(norm_number("101", 3, 100, &v), -1);
+	ck_assert_int_eq(norm_number("9007199254740991", 16, NORM_COUNT_MAX, &v), 0);
 	ck_assert_uint_eq(v, NORM_COUNT_MAX);
-	ck_assert_int_eq(norm_uint("9007199254740992", 16, NORM_COUNT_MAX, &v), -1);
-	ck_assert_int_eq(norm_uint("18446744073709551616", 20, UINT64_MAX, &v), -1);
-	ck_assert_int_eq(norm_uint("-1", 2, 100, &v), -1);
-	ck_assert_int_eq(norm_uint("+1", 2, 100, &v), -1);
-	ck_assert_int_eq(norm_uint("1.5", 3, 100, &v), -1);
-	ck_assert_int_eq(norm_uint("", 0, 100, &v), -1);
+	ck_assert_int_eq(norm_number("9007199254740992", 16, NORM_COUNT_MAX, &v), -1);
+	ck_assert_int_eq(norm_number("18446744073709551616", 20, UINT64_MAX, &v), -1);
+	ck_assert_int_eq(norm_number("-1", 2, 100, &v), -1);
+	ck_assert_int_eq(norm_number("1.5", 3, 100, &v), -1);
+	ck_assert_int_eq(norm_number("1.05", 4, 100, &v), -1);
+	ck_assert_int_eq(norm_number("1e3", 3, 10000, &v), -1);
+	ck_assert_int_eq(norm_number(".0", 2, 100, &v), -1);
+	ck_assert_int_eq(norm_number("+", 1, 100, &v), -1);
+	ck_assert_int_eq(norm_number("1 2", 3, 100, &v), -1);
+	ck_assert_int_eq(norm_number("0x10", 4, 100, &v), -1);
+	/* The decorations reporters add, whose meaning is sure. */
+	ck_assert_int_eq(norm_number("+1", 2, 100, &v), 0);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(norm_number("1337270400.0", 12, NORM_TIME_MAX, &v), 0);
+	ck_assert_uint_eq(v, 1337270400);
+	ck_assert_int_eq(norm_number(" 42 \n", 5, 100, &v), 0);
+	ck_assert_uint_eq(v, 42);
+	ck_assert_int_eq(norm_number("7.", 2, 100, &v), 0);
+	ck_assert_uint_eq(v, 7);
+	ck_assert_int_eq(norm_number("", 0, 100, &v), -1);
 }
 END_TEST
 

@@ -308,7 +308,7 @@ leave_leaf(struct xr *x, const struct leaf *lf)
 	case V_COUNT:
 	case V_TIME:
 	case V_PCT:
-		if (norm_uint(s, len, lf->kind == V_COUNT ? NORM_COUNT_MAX :
+		if (norm_number(s, len, lf->kind == V_COUNT ? NORM_COUNT_MAX :
 			      lf->kind == V_TIME ? (uint64_t)NORM_TIME_MAX : 100, &v) < 0) {
 			xr_stop(x, DP_REFUSE, "invalid %s", lf->name);
 			return;
