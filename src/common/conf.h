@@ -36,6 +36,12 @@ struct conf {
 	unsigned max_records;		/* <record>s in one report */
 	unsigned max_field_length;	/* bytes of text in one XML field */
 	unsigned max_auth_results;	/* dkim/spf/reason entries in one record */
+	uint64_t max_tlsrpt_size;	/* decompressed JSON bytes of one TLS report */
+	unsigned max_tlsrpt_policies;	/* policies in one TLS report */
+	unsigned max_tlsrpt_failure_details;	/* failure-details of one policy */
+
+	/* Failure reports: keep third parties' personal data out of the records. */
+	bool failure_redact;
 
 	/* Redis; no redis_socket and no redis_host means no Redis. */
 	char *redis_socket;		/* owned */

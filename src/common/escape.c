@@ -217,3 +217,47 @@ esc_json(struct buf *out, const char *s, size_t len)
 	out->data[out->len] = '\0';
 	return 0;
 }
+
+size_t
+utf8_repaired_len(const char *s, size_t len, size_t *invalid)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n = 0, bad = 0;
+
+	while (i < len) {
+		size_t k = utf8_seq_len(p + i, len - i);
+
+		if (k == 0) {
+			bad++;
+			n += 3;
+			i++;
+		} else {
+			n += k;
+			i += k;
+		}
+	}
+	*invalid = bad;
+	return n;
+}
+
+void
+utf8_repair(char *dst, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t k = utf8_seq_len(p + i, len - i);
+
+		if (k == 0) {
+			memcpy(dst, "\xef\xbf\xbd", 3);
+			dst += 3;
+			i++;
+		} else {
+			memcpy(dst, p + i, k);
+			dst += k;
+			i += k;
+		}
+	}
+	*dst = '\0';
+}

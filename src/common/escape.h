@@ -35,6 +35,15 @@ const char *esc_log(char *dst, size_t size, const char *s);
  */
 int esc_json(struct buf *out, const char *s, size_t len);
 
+/*
+ * Repairing text that should be UTF-8: each byte that starts no valid
+ * sequence becomes U+FFFD.  utf8_repaired_len() says how long the result
+ * is (without the NUL) and how many bytes were invalid; utf8_repair()
+ * writes it, NUL-terminated, to dst (that length + 1 bytes).
+ */
+size_t utf8_repaired_len(const char *s, size_t len, size_t *invalid);
+void utf8_repair(char *dst, const char *s, size_t len);
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0] starts none. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
 

@@ -5,9 +5,11 @@
 
 #include "aggregate.h"
 #include "kind.h"
+#include "tlsrpt.h"
 
 const struct kind *const kinds[] = {
 	&kind_aggregate,
+	&kind_tlsrpt,
 	NULL,
 };
 
