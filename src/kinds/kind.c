@@ -4,12 +4,14 @@
 #include <assert.h>
 
 #include "aggregate.h"
+#include "failure.h"
 #include "kind.h"
 #include "tlsrpt.h"
 
 const struct kind *const kinds[] = {
 	&kind_aggregate,
 	&kind_tlsrpt,
+	&kind_failure,
 	NULL,
 };
 

@@ -122,7 +122,7 @@ struct kind {
 
 /* Every kind, NULL-terminated, in the order the summary counts them. */
 extern const struct kind *const kinds[];
-#define KIND_COUNT 2
+#define KIND_COUNT 3
 
 /* Every kind's init(). */
 void kinds_init(void);

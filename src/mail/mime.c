@@ -23,6 +23,7 @@ struct walk {
 	const struct mime_visitor *v;
 	struct mime_info *info;
 	struct dp_error *err;
+	GMimeMessage *carrier;	/* the message whose body is being walked */
 };
 
 void
@@ -37,6 +38,7 @@ mime_init(void)
 }
 
 static enum dp_status walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
+static size_t count_header_fields(const uint8_t *p, size_t len, size_t stop);
 
 /*
  * A part's decoded bytes, in *data[0..*len): base64 (nearly every report
@@ -79,17 +81,12 @@ decode_part(struct walk *w, GMimeDataWrapper *content, const uint8_t **data, siz
 	return DP_OK;
 }
 
+/* One more leaf part, within the part count, the deadline and the decoded-bytes budget. */
 static enum dp_status
-walk_leaf(struct walk *w, GMimePart *part)
+admit_part(struct walk *w, GMimeDataWrapper *content)
 {
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	const char *filename;
-	const uint8_t *data = NULL;
-	uint8_t *owned = NULL;
-	GMimeStream *held = NULL;
-	size_t len = 0;
-	char label[160];
-	enum dp_status rc;
+	GMimeStream *encoded;
+	gint64 encoded_len;
 
 	if (++w->info->parts > w->v->max_parts)
 		return dp_fail(w->err, DP_REFUSE, "message has more than max_mime_parts (%u) parts",
@@ -100,32 +97,222 @@ walk_leaf(struct walk *w, GMimePart *part)
 		return dp_fail(w->err, DP_REFUSE, "message takes longer than max_message_seconds (%u s)",
 			       deadline_seconds());
 	/* Decoding never makes base64 or quoted-printable longer: check before decoding. */
-	{
-		GMimeStream *encoded = g_mime_data_wrapper_get_stream(content);
-		gint64 encoded_len = encoded ? g_mime_stream_length(encoded) : -1;
+	encoded = g_mime_data_wrapper_get_stream(content);
+	encoded_len = encoded ? g_mime_stream_length(encoded) : -1;
+	if (encoded_len > 0 && (uint64_t)encoded_len > w->v->max_decoded - w->info->decoded)
+		return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
+			       w->v->max_decoded);
+	return DP_OK;
+}
 
-		if (encoded_len > 0 && (uint64_t)encoded_len > w->v->max_decoded - w->info->decoded)
-			return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
-				       w->v->max_decoded);
-	}
-	if ((rc = decode_part(w, content, &data, &len, &owned, &held)) != DP_OK)
+/* A leaf part's decoded bytes, counted against max_decoded_size; free with part_release(). */
+struct decoded {
+	bool present;		/* the part has content (possibly empty) */
+	const uint8_t *data;
+	size_t len;
+	uint8_t *owned;
+	GMimeStream *held;
+};
+
+static void
+part_release(struct decoded *d)
+{
+	free(d->owned);
+	if (d->held)
+		g_object_unref(d->held);
+	memset(d, 0, sizeof *d);
+}
+
+static enum dp_status
+part_decode(struct walk *w, GMimePart *part, struct decoded *d)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	enum dp_status rc;
+
+	memset(d, 0, sizeof *d);
+	if ((rc = admit_part(w, content)) != DP_OK || !content)
 		return rc;
-	if (len > w->v->max_decoded - w->info->decoded) {
-		rc = dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
-			     w->v->max_decoded);
-		goto out;
+	if ((rc = decode_part(w, content, &d->data, &d->len, &d->owned, &d->held)) != DP_OK)
+		return rc;
+	d->present = true;
+	if (d->len > w->v->max_decoded - w->info->decoded) {
+		part_release(d);
+		return dp_fail(w->err, DP_REFUSE, "MIME parts exceed max_decoded_size (%" PRIu64 " bytes)",
+			       w->v->max_decoded);
 	}
-	w->info->decoded += len;
-	filename = g_mime_part_get_filename(part);
-	/* The filename is the sender's: the caller escapes labels before logging. */
-	snprintf(label, sizeof label, "part %u%s%.100s", w->info->parts, filename ? " " : "",
-		 filename ? filename : "");
-	rc = w->v->part(w->v->arg, data, len, label);
-out:
-	free(owned);
-	if (held)
-		g_object_unref(held);
+	w->info->decoded += d->len;
+	return DP_OK;
+}
+
+/* "part N[ filename]": the filename is the sender's, the caller escapes labels before logging. */
+static void
+part_label(struct walk *w, GMimePart *part, char *label, size_t size)
+{
+	const char *filename = g_mime_part_get_filename(part);
+
+	snprintf(label, size, "part %u%s%.100s", w->info->parts, filename ? " " : "", filename ? filename : "");
+}
+
+static enum dp_status
+walk_leaf(struct walk *w, GMimePart *part)
+{
+	struct decoded d;
+	char label[160];
+	enum dp_status rc;
+
+	if ((rc = part_decode(w, part, &d)) != DP_OK || !d.present)
+		return rc;
+	part_label(w, part, label, sizeof label);
+	rc = w->v->part(w->v->arg, d.data, d.len, label);
+	part_release(&d);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- feedback reports */
+
+static bool
+is_type(GMimeObject *obj, const char *type, const char *subtype)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	return ct && g_mime_content_type_is_type(ct, type, subtype);
+}
+
+/* text/rfc822-headers and its misspellings (text/rfc822-header, message/rfc822-headers). */
+static bool
+is_rfc822_headers(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+
+	return sub && !g_ascii_strncasecmp(sub, "rfc822-header", 13);
+}
+
+/* The fields of a header list, into f->v (malloc'd, for the caller to free). */
+static enum dp_status
+list_fields(struct walk *w, GMimeHeaderList *list, struct mime_fields *f)
+{
+	int i, n = list ? g_mime_header_list_get_count(list) : 0;
+	struct mime_field *v;
+
+	f->v = NULL;
+	f->n = 0;
+	if (n <= 0)
+		return DP_OK;
+	if (!(v = calloc((size_t)n, sizeof *v)))
+		return dp_fail(w->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		const char *name = h ? g_mime_header_get_name(h) : NULL, *value = h ? g_mime_header_get_value(h) : NULL;
+
+		if (name)
+			v[f->n++] = (struct mime_field){ name, value ? value : "" };
+	}
+	f->v = v;
+	return DP_OK;
+}
+
+/*
+ * A block of header fields (a feedback part's, a text/rfc822-headers
+ * part's) parsed by GMime into *obj, for the caller to unref; its fields
+ * are counted first, for the same reason as the message's.
+ */
+static enum dp_status
+parse_header_block(struct walk *w, const struct decoded *d, GMimeObject **obj)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+
+	*obj = NULL;
+	if (d->len == 0)
+		return DP_OK;
+	if (count_header_fields(d->data, d->len, w->v->max_header_fields) > w->v->max_header_fields)
+		return dp_fail(w->err, DP_REFUSE, "a header block has more than max_header_fields (%u) fields",
+			       w->v->max_header_fields);
+	stream = g_mime_stream_mem_new_with_buffer((const char *)d->data, d->len);
+	parser = g_mime_parser_new_with_stream(stream);
+	*obj = g_mime_parser_construct_part(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return DP_OK;
+}
+
+/* The reported message's header in mp, if one of its parts carries it. */
+static enum dp_status
+reported_header(struct walk *w, GMimeMultipart *mp, GMimeObject **block, struct mime_fields *f)
+{
+	int i, n = g_mime_multipart_get_count(mp);
+
+	*block = NULL;
+	for (i = 0; i < n; i++) {
+		GMimeObject *part = g_mime_multipart_get_part(mp, i);
+		struct decoded d;
+		enum dp_status rc;
+
+		if (GMIME_IS_MESSAGE_PART(part)) {
+			GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+
+			if (inner)
+				return list_fields(w, g_mime_object_get_header_list(GMIME_OBJECT(inner)), f);
+		} else if (GMIME_IS_PART(part) && is_rfc822_headers(part)) {
+			if ((rc = part_decode(w, GMIME_PART(part), &d)) != DP_OK)
+				return rc;
+			rc = d.present ? parse_header_block(w, &d, block) : DP_OK;
+			part_release(&d);
+			if (rc != DP_OK)
+				return rc;
+			return *block ? list_fields(w, g_mime_object_get_header_list(*block), f) : DP_OK;
+		}
+	}
+	return DP_OK;
+}
+
+/* mp holds the feedback part fb: hand the report to the visitor, walk nothing inside. */
+static enum dp_status
+walk_feedback(struct walk *w, GMimeMultipart *mp, GMimePart *fb)
+{
+	struct mime_feedback report = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+	GMimeObject *fields = NULL, *reported = NULL;
+	struct decoded d;
+	char label[160];
+	enum dp_status rc;
+
+	if ((rc = part_decode(w, fb, &d)) != DP_OK)
+		return rc;
+	part_label(w, fb, label, sizeof label);
+	rc = d.present ? parse_header_block(w, &d, &fields) : DP_OK;
+	part_release(&d);
+	if (rc == DP_OK && fields)
+		rc = list_fields(w, g_mime_object_get_header_list(fields), &report.fields);
+	if (rc == DP_OK)
+		rc = reported_header(w, mp, &reported, &report.reported);
+	if (rc == DP_OK && w->carrier)
+		rc = list_fields(w, g_mime_object_get_header_list(GMIME_OBJECT(w->carrier)), &report.carrier);
+	if (rc == DP_OK)
+		rc = w->v->feedback(w->v->arg, &report, label);
+	free((void *)report.fields.v);
+	free((void *)report.reported.v);
+	free((void *)report.carrier.v);
+	if (fields)
+		g_object_unref(fields);
+	if (reported)
+		g_object_unref(reported);
+	return rc;
+}
+
+/* The message/feedback-report part among mp's parts, or NULL. */
+static GMimePart *
+feedback_part(GMimeMultipart *mp)
+{
+	int i, n = g_mime_multipart_get_count(mp);
+
+	for (i = 0; i < n; i++) {
+		GMimeObject *part = g_mime_multipart_get_part(mp, i);
+
+		if (GMIME_IS_PART(part) && is_type(part, "message", "feedback-report"))
+			return GMIME_PART(part);
+	}
+	return NULL;
 }
 
 static enum dp_status
@@ -139,7 +326,10 @@ walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int i, n = g_mime_multipart_get_count(mp);
+		GMimePart *fb = feedback_part(mp);
 
+		if (fb)
+			return walk_feedback(w, mp, fb);
 		for (i = 0; i < n; i++) {
 			enum dp_status rc = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
 			if (rc != DP_OK)
@@ -148,9 +338,15 @@ walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 		return DP_OK;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), *outer = w->carrier;
+		enum dp_status rc;
 
-		return inner ? walk_object(w, g_mime_message_get_mime_part(inner), depth + 1) : DP_OK;
+		if (!inner)
+			return DP_OK;
+		w->carrier = inner;
+		rc = walk_object(w, g_mime_message_get_mime_part(inner), depth + 1);
+		w->carrier = outer;
+		return rc;
 	}
 	if (GMIME_IS_PART(obj))
 		return walk_leaf(w, GMIME_PART(obj));
@@ -224,7 +420,7 @@ enum dp_status
 mime_walk(const uint8_t *msg, size_t len, const struct mime_visitor *v,
 	  struct mime_info *info, struct dp_error *err)
 {
-	struct walk w = { v, info, err };
+	struct walk w = { v, info, err, NULL };
 	GByteArray *array;
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -246,6 +442,7 @@ mime_walk(const uint8_t *msg, size_t len, const struct mime_visitor *v,
 	} else {
 		copy_header(info->message_id, sizeof info->message_id, g_mime_message_get_message_id(message));
 		copy_header(info->from, sizeof info->from, g_mime_object_get_header(GMIME_OBJECT(message), "From"));
+		w.carrier = message;
 		rc = walk_object(&w, g_mime_message_get_mime_part(message), 0);
 		g_object_unref(message);
 	}

@@ -1,10 +1,17 @@
 /*
- * mime.h - finding the candidate report blobs in a mail message.
+ * mime.h - finding the candidate reports in a mail message.
  *
  * GMime parses the message; every leaf part, at any depth of multipart
  * and message/rfc822 nesting, is decoded (base64, quoted-printable) and
  * handed to the visitor, whatever its Content-Type says: the caller
  * sniffs the content.  Depth and part counts are capped.
+ *
+ * A multipart that holds a message/feedback-report part (ARF, RFC 5965,
+ * whether multipart/report or multipart/mixed) is a failure or feedback
+ * report as a whole: its fields, the reported message's header and the
+ * header of the message that carries it go to the visitor's feedback
+ * callback, and none of its parts is walked further (the reported
+ * message is a third party's, not a report to us).
  */
 #ifndef DP_MIME_H
 #define DP_MIME_H
@@ -14,9 +21,27 @@
 
 #include "status.h"
 
+/* Header fields in order, values unfolded and RFC 2047-decoded; all NUL-terminated. */
+struct mime_field {
+	const char *name, *value;
+};
+struct mime_fields {
+	const struct mime_field *v;
+	size_t n;
+};
+
+/* A feedback report as found; valid during the callback only. */
+struct mime_feedback {
+	struct mime_fields fields;	/* of the message/feedback-report part */
+	struct mime_fields reported;	/* the reported message's header: none when it is not there */
+	struct mime_fields carrier;	/* the header of the message the report came in */
+};
+
 struct mime_visitor {
 	/* One decoded leaf part; DP_TEMPFAIL stops the walk. */
 	enum dp_status (*part)(void *arg, const uint8_t *data, size_t len, const char *label);
+	/* One feedback report; DP_TEMPFAIL stops the walk. */
+	enum dp_status (*feedback)(void *arg, const struct mime_feedback *fb, const char *label);
 	void *arg;
 	unsigned max_depth;
 	unsigned max_parts;

@@ -251,6 +251,17 @@ on_part(void *arg, const uint8_t *data, size_t len, const char *label)
 	return unpack_blob(pc->uv, data, len, label, &pc->m->err);
 }
 
+/* A feedback report the MIME walk found. */
+static enum dp_status
+on_feedback(void *arg, const struct mime_feedback *fb, const char *label)
+{
+	struct part_ctx *pc = arg;
+	struct dp_error err = { DP_OK, "" };
+	struct kind_input in = { .feedback = fb };
+
+	return take_report(pc->m, kind_for(SOURCE_FEEDBACK), &in, label, &err);
+}
+
 /* Bytes up to the blank line that ends the message header (all, if none). */
 static size_t
 header_size(const uint8_t *msg, size_t len)
@@ -316,7 +327,7 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		rc = unpack_blob(&uv, msg, len, "input", &m.err);
 	} else {
 		struct part_ctx pc = { &m, &uv };
-		struct mime_visitor mv = { on_part, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size,
+		struct mime_visitor mv = { on_part, on_feedback, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size,
 					   c->max_header_fields };
 
 		if (header_size(msg, len) > c->max_header_size) {

@@ -333,69 +333,6 @@ string_list(struct rd *rd, json_object *v, const char *key, bool domains, const 
 	return DP_OK;
 }
 
-/* Digits of a fixed width, as a number; -1 when they are not all digits. */
-static int
-digits(const char *s, int width)
-{
-	int v = 0, i;
-
-	for (i = 0; i < width; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/*
- * "YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM|-HHMM|+HH]" (T or a space), no zone
- * meaning UTC, to seconds since the epoch; -1 for anything else.
- */
-static int
-datetime(const char *s, int64_t *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y = digits(s, 4), mo, d, h, mi, sec, off = 0;
-	struct tm tm;
-	const char *p;
-
-	if (y < 1970 || s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
-	    (d = digits(s + 8, 2)) < 1 || d > mdays[mo - 1] || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    (h = digits(s + 11, 2)) < 0 || h > 23 || s[13] != ':' || (mi = digits(s + 14, 2)) < 0 || mi > 59 ||
-	    s[16] != ':' || (sec = digits(s + 17, 2)) < 0 || sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh = digits(p + 1, 2), om = 0;
-		const char *q = p + 3;
-
-		if (oh < 0 || oh > 23)
-			return -1;
-		if (*q == ':')
-			q++;
-		if (*q && ((om = digits(q, 2)) < 0 || om > 59))
-			return -1;
-		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		p = *q ? q + 2 : q;
-	}
-	if (*p)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec > 59 ? 59 : sec;	/* a leap second is the second before */
-	*out = (int64_t)timegm(&tm) - off;
-	return *out < 0 || *out > NORM_TIME_MAX ? -1 : 0;
-}
-
 /* A datetime member as ISO 8601 UTC in the arena. */
 static enum dp_status
 when(struct rd *rd, json_object *range, const char *key, const char **out, int64_t *t)
@@ -407,7 +344,7 @@ when(struct rd *rd, json_object *range, const char *key, const char **out, int64
 		return DP_REFUSE;
 	if (!s)
 		return DP_OK;
-	if (datetime(s, t) < 0)
+	if (iso8601_parse(s, t) < 0)
 		return dp_fail(rd->err, DP_REFUSE, "invalid %s", key);
 	if (!(iso = arena_alloc(rd->arena, ISO8601_LEN + 1)))
 		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
