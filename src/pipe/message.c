@@ -23,7 +23,7 @@
 enum { RANK_NONE, RANK_NOT_REPORT, RANK_BROKEN, RANK_REFUSED_REPORT };
 
 /* The reason of a message in which nothing was a report. */
-#define NO_REPORT "no DMARC report found"
+#define NO_REPORT "no report found"
 
 struct msgctx {
 	struct pipeline *pl;
