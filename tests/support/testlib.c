@@ -197,3 +197,13 @@ fuzz_document(const struct kind *k, void *state, const struct conf *c, const uin
 	buf_free(&scratch);
 	buf_free(&json);
 }
+
+int
+flat_pair(void *arg, const char *key, const char *value, size_t len, bool number)
+{
+	struct buf *b = arg;
+
+	(void)number;
+	return buf_putc(b, ' ') < 0 || buf_puts(b, key) < 0 || buf_putc(b, '=') < 0 ||
+	       buf_append(b, value, len) < 0 ? -1 : 0;
+}

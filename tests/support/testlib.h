@@ -49,6 +49,9 @@ int norm_ip(const char *s, char out[NORM_IP_MAX]);
  */
 void fuzz_document(const struct kind *k, void *state, const struct conf *c, const uint8_t *data, size_t size);
 
+/* A flat_fn appending " key=value" (unescaped) to the struct buf arg. */
+int flat_pair(void *arg, const char *key, const char *value, size_t len, bool number);
+
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
