@@ -226,6 +226,9 @@ parse_header_block(struct walk *w, const struct decoded *d, GMimeObject **obj)
 	*obj = NULL;
 	if (d->len == 0)
 		return DP_OK;
+	if (d->len > w->v->max_header_size)
+		return dp_fail(w->err, DP_REFUSE, "a header block exceeds max_header_size (%" PRIu64 " bytes)",
+			       w->v->max_header_size);
 	if (count_header_fields(d->data, d->len, w->v->max_header_fields) > w->v->max_header_fields)
 		return dp_fail(w->err, DP_REFUSE, "a header block has more than max_header_fields (%u) fields",
 			       w->v->max_header_fields);

@@ -47,6 +47,7 @@ struct mime_visitor {
 	unsigned max_parts;
 	uint64_t max_decoded;	/* decoded bytes of all parts */
 	unsigned max_header_fields;	/* in all header blocks together, counted before GMime parses */
+	uint64_t max_header_size;	/* bytes of a feedback part's or rfc822-headers part's header block */
 };
 
 /* Message facts for the log; filled as far as the message has them. */

@@ -328,7 +328,7 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 	} else {
 		struct part_ctx pc = { &m, &uv };
 		struct mime_visitor mv = { on_part, on_feedback, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size,
-					   c->max_header_fields };
+					   c->max_header_fields, c->max_header_size };
 
 		if (header_size(msg, len) > c->max_header_size) {
 			/* Before GMime copies a giant header around. */

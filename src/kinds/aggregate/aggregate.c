@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +73,9 @@ aggregate_parse(void *state, const struct kind_input *in, const struct conf *c,
 	out->complete = xr.complete;
 	out->skipped = xr.skipped;
 	out->hostile = xr.forbidden;
+	if (xr.mended)
+		snprintf(out->repaired, sizeof out->repaired, "%" PRIu64 " bytes of invalid UTF-8 replaced by U+FFFD",
+			 xr.mended);
 	if (rc == DP_OK && !xr.complete && !xr.skipped)
 		out->not_report = "XML without a <feedback> report";
 	return rc;

@@ -19,8 +19,10 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <glib.h>
 
 #include "deadline.h"
+#include "escape.h"
 #include "log.h"
 #include "normalize.h"
 #include "readahead.h"
@@ -182,6 +184,7 @@ struct xr {
 
 	struct stream *src;	/* where libxml2 reads from (xr_read) */
 	uint64_t fed;		/* bytes handed to libxml2 */
+	bool mend_utf8;		/* the document is UTF-8: invalid bytes become U+FFFD */
 
 	/*
 	 * libxml2 interns element names in its dictionary: within one document
@@ -568,16 +571,78 @@ sax_setup(xmlSAXHandler *sax)
 }
 
 /* libxml2's input: the decoded stream, counted against max_report_size. */
+/* Length of the ASCII bytes that start p[0..n), a word at a time. */
+static size_t
+ascii_run(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * Copy UTF-8 from p[0..n) to out (room bytes), each byte that starts no
+ * valid sequence as U+FFFD; *used says how much of p went.  A sequence
+ * cut by the end of p is left for the next call unless more is false.
+ */
+static size_t
+mend_copy(char *out, size_t room, const uint8_t *p, size_t n, bool more, size_t *used, uint64_t *mended)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		size_t k = ascii_run(p + i, n - i < room - o ? n - i : room - o);
+
+		if (k > 0) {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (o == room || p[i] < 0x80)
+			break;
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0 && more && n - i < 4)
+			break;	/* maybe valid, with its end in the next chunk */
+		if (k == 0) {
+			if (room - o < 3)
+				break;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			(*mended)++;
+		} else {
+			if (room - o < k)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	*used = i;
+	return o;
+}
+
 static int
 xr_read(void *ctx, char *buf, int len)
 {
 	struct xr *x = ctx;
 	const uint8_t *p;
 	ssize_t n;
+	size_t used, out;
 
 	if (x->stopped)
 		return -1;	/* our reason is recorded; the input is not at fault */
-	if ((n = stream_peek(x->src, 1, &p)) < 0) {
+	/* Four bytes at least, when there are: a whole UTF-8 sequence. */
+	if ((n = stream_peek(x->src, 4, &p)) < 0) {
 		x->input_failed = true;	/* the stream's reason is in its dp_error */
 		return -1;
 	}
@@ -592,10 +657,41 @@ xr_read(void *ctx, char *buf, int len)
 			x->conf->max_report_size);
 		return -1;
 	}
-	memcpy(buf, p, (size_t)n);
-	stream_skip(x->src, (size_t)n);
-	x->fed += (uint64_t)n;
-	return (int)n;
+	if (x->mend_utf8) {
+		out = mend_copy(buf, (size_t)len, p, (size_t)n, n >= 4, &used, &x->res->mended);
+	} else {
+		memcpy(buf, p, (size_t)n);
+		used = out = (size_t)n;
+	}
+	stream_skip(x->src, used);
+	x->fed += used;
+	return (int)out;
+}
+
+/*
+ * Whether the document at p[0..n) (its declaration, after any BOM) is
+ * UTF-8: no UTF-16 BOM, and no encoding declared but UTF-8.
+ */
+static bool
+is_utf8_document(const uint8_t *p, size_t n)
+{
+	const char *enc, *end;
+	char decl[256];
+
+	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
+		return false;
+	if (n < 5 || memcmp(p, "<?xml", 5))
+		return true;
+	n = n < sizeof decl - 1 ? n : sizeof decl - 1;
+	memcpy(decl, p, n);
+	decl[n] = '\0';
+	if ((end = strstr(decl, "?>")))
+		decl[end - decl] = '\0';
+	if (!(enc = strstr(decl, "encoding")))
+		return true;
+	enc += strspn(enc + 8, " \t\r\n=") + 8;
+	enc += *enc == '"' || *enc == '\'';
+	return !g_ascii_strncasecmp(enc, "utf-8", 5) || !g_ascii_strncasecmp(enc, "utf8", 4);
 }
 
 /* Read the rest of s, so decoding errors (a bad CRC) still show. */
@@ -632,6 +728,9 @@ xml_report_parse(struct stream *s, const struct conf *c, struct report *rep,
 	if ((n = stream_peek(s, SNIFF_BYTES, &p)) < 0)
 		goto out;
 	stream_skip(s, doc_leading_junk(p, (size_t)n));
+	if ((n = stream_peek(s, SNIFF_BYTES, &p)) < 0)
+		goto out;
+	x.mend_utf8 = is_utf8_document(p, (size_t)n);
 
 	/* Decoded input is worth decoding ahead; bytes already in memory are not. */
 	if (s->ops && !(ahead = readahead_open(s))) {

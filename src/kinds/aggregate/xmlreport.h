@@ -27,6 +27,7 @@ struct xml_result {
 	bool skipped;		/* the identity hook stopped the parse: rep holds the metadata only */
 	bool complete;		/* the report in rep is whole and valid */
 	bool forbidden;		/* refused for a DOCTYPE or an entity: hostile, not just broken */
+	uint64_t mended;	/* bytes of invalid UTF-8 read as U+FFFD (a UTF-8 document) */
 };
 
 /* Once per process, before any parse: quiet errors, no external entities. */

@@ -134,11 +134,11 @@ read_tree(struct stream *s, const struct conf *c, json_object **root, bool *mean
 	while (!obj && (n = stream_next(s, &p)) > 0) {
 		enum json_tokener_error je;
 
+		*meant = *meant || names_tls_key(p, (size_t)n);
 		if ((total += (uint64_t)n) > c->max_tlsrpt_size) {
 			too_big(c, err);
 			goto out;
 		}
-		*meant = *meant || names_tls_key(p, (size_t)n);
 		scan(&sc, p, (size_t)n);
 		if (sc.containers > max_containers) {
 			dp_fail(err, DP_REFUSE, "TLS report has more JSON objects and arrays than max_tlsrpt_size "
