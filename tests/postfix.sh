@@ -28,10 +28,11 @@ wait_deliveries() {
 	return 1
 }
 count() { grep -c "relay=dmarc, .* status=$1" "$pf/maillog"; }
-xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
-submit() { sendmail -C "$pf/etc" -f noreply-dmarc@receiver.example dmarc@sender.example < "$1"; }
+xlen() { redis-cli -s "$work/redis.sock" XLEN "{dmarc}:${1:-records}"; }
+# submit FILE [RECIPIENT]
+submit() { sendmail -C "$pf/etc" -f noreply-dmarc@receiver.example "${2:-dmarc@sender.example}" < "$1"; }
 
-echo "1..9"
+echo "1..12"
 
 # The unprivileged user must reach everything dmarc-pipe uses.
 chmod 755 "$work"
@@ -67,7 +68,8 @@ sed -e 's/^smtp\( *\)inet/#smtp\1inet/' -e 's/^\([a-z][-a-z]* *[-a-z]* *[-yn] *[
 	/usr/share/postfix/master.cf.dist > "$pf/etc/master.cf"
 sed -e "s|@bindir@|$work/bin|g" -e "s|@sysconfdir@|$work|g" \
 	"$top_srcdir/postfix/master.cf.in" >> "$pf/etc/master.cf"
-sed "s|dmarc-reports@example.com|dmarc@sender.example|" "$top_srcdir/postfix/transport" > "$pf/etc/transport"
+sed -e "s|dmarc-reports@example.com|dmarc@sender.example|" -e "s|dmarc-failures@example.com|ruf@sender.example|" \
+	-e "s|tls-reports@example.com|tlsrpt@sender.example|" "$top_srcdir/postfix/transport" > "$pf/etc/transport"
 postmap -c "$pf/etc" "$pf/etc/transport"
 postfix -c "$pf/etc" check 2>&1 | sed 's/^/# /'
 if ! postfix -c "$pf/etc" start > "$work/start.log" 2>&1; then
@@ -100,5 +102,13 @@ postqueue -c "$pf/etc" -f
 wait_deliveries 8
 is "Redis back, queue flushed: status=sent" "$(count sent)" 7
 is "every record of the deferred message is there once" "$(xlen)" 103
+
+# The shipped transport map routes the failure and TLS reporting addresses too.
+submit "$FIXTURES/mail-tlsrpt-gzip.eml" tlsrpt@sender.example
+submit "$FIXTURES/arf-dmarc.eml" ruf@sender.example
+wait_deliveries 10
+is "a TLS report and a failure report to their own addresses: status=sent" "$(count sent)" 9
+is "the TLS report's 2 records in {dmarc}:tlsrpt" "$(xlen tlsrpt)" 2
+is "the failure report's record in {dmarc}:failures" "$(xlen failures)" 1
 is "nothing was ever bounced" "$(count bounced)" 0
 grep 'relay=dmarc' "$pf/maillog" | sed 's/^/# /'
