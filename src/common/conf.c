@@ -1,38 +1,19 @@
 /*
- * conf.c - table-driven configuration file reader.
- *
- * Format: one "key = value" per line; blank lines and lines whose first
- * non-blank character is '#' are ignored.  An unknown key, a repeated key
- * or a bad value is an error that names the file and line.  Numbers are
- * decimal, sizes may end in k, M or G (powers of 1024).
+ * conf.c - dmarc-pipe's settings: the table of every key, its bounds and
+ * default (read by conftable.c), and the checks that involve several
+ * keys.  dmarc-pipe.conf(5) documents the same table.
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <syslog.h>
 
 #include "conf.h"
+#include "conftable.h"
 
-enum conf_type { CT_BOOL, CT_STRING, CT_UINT, CT_SIZE, CT_FACILITY };
-
-struct conf_key {
-	const char *name;
-	enum conf_type type;
-	size_t offset;
-	uint64_t min, max;	/* CT_UINT and CT_SIZE */
-	const char *dflt;	/* as it would be written in the file */
-	const char *help;
-};
-
-#define KB 1024ULL
-#define MB (1024ULL * 1024)
-#define GB (1024ULL * 1024 * 1024)
+#define KB CONF_KB
+#define MB CONF_MB
+#define GB CONF_GB
 
 #define OFF(f) offsetof(struct conf, f)
 static const struct conf_key conf_keys[] = {
@@ -76,182 +57,19 @@ static const struct conf_key conf_keys[] = {
 };
 #undef OFF
 
-static const struct { const char *name; int value; } facilities[] = {
-	{ "mail", LOG_MAIL }, { "user", LOG_USER }, { "daemon", LOG_DAEMON },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-};
-
-#define NKEYS (sizeof conf_keys / sizeof conf_keys[0])
-
-/* Parse an unsigned decimal with an optional k/M/G suffix (sizes only). */
-static int
-parse_number(const char *s, bool size, uint64_t *out)
-{
-	uint64_t v = 0, mult = 1;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (size && *s) {
-		switch (*s++) {
-		case 'k': case 'K': mult = KB; break;
-		case 'm': case 'M': mult = MB; break;
-		case 'g': case 'G': mult = GB; break;
-		default: return -1;
-		}
-	}
-	if (*s)
-		return -1;
-	if (v > UINT64_MAX / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-/* Store VALUE for key K in *c; returns NULL or a static description of what is wrong. */
-static const char *
-conf_set(struct conf *c, const struct conf_key *k, const char *value)
-{
-	char *field = (char *)c + k->offset;
-	uint64_t n;
-	size_t i;
-
-	switch (k->type) {
-	case CT_BOOL:
-		if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1"))
-			*(bool *)field = true;
-		else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0"))
-			*(bool *)field = false;
-		else
-			return "expected yes or no";
-		return NULL;
-	case CT_STRING: {
-		char **slot = (char **)field;
-		char *copy = NULL;
-		if (*value && !(copy = strdup(value)))
-			return "out of memory";
-		free(*slot);
-		*slot = copy;
-		return NULL;
-	}
-	case CT_UINT:
-	case CT_SIZE:
-		if (parse_number(value, k->type == CT_SIZE, &n) < 0)
-			return k->type == CT_SIZE ? "expected a size such as 512, 64k, 16M or 1G"
-						  : "expected a whole number";
-		if (n < k->min || n > k->max)
-			return "value out of range";
-		if (k->type == CT_SIZE)
-			*(uint64_t *)field = n;
-		else
-			*(unsigned *)field = (unsigned)n;
-		return NULL;
-	case CT_FACILITY:
-		for (i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
-			if (!strcasecmp(value, facilities[i].name)) {
-				*(int *)field = facilities[i].value;
-				return NULL;
-			}
-		}
-		return "expected mail, user, daemon or local0 to local7";
-	}
-	return "internal error";
-}
+static const struct conf_table settings = { conf_keys, sizeof conf_keys / sizeof conf_keys[0] };
 
 void
 conf_defaults(struct conf *c)
 {
-	size_t i;
-
 	memset(c, 0, sizeof *c);
-	for (i = 0; i < NKEYS; i++) {
-		const char *why = conf_set(c, &conf_keys[i], conf_keys[i].dflt);
-		if (why) {	/* a bad table entry is a programming error */
-			fprintf(stderr, "dmarc-pipe: bad default for %s: %s\n", conf_keys[i].name, why);
-			abort();
-		}
-	}
-}
-
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
+	conftable_defaults(&settings, c);
 }
 
 int
 conf_load(struct conf *c, const char *path, bool missing_ok, char *errbuf, size_t errlen)
 {
-	unsigned char seen[NKEYS] = { 0 };
-	char line[4096];
-	unsigned lineno = 0;
-	FILE *fp;
-	int rc = -1;
-
-	if (!(fp = fopen(path, "r"))) {
-		if (missing_ok && errno == ENOENT)
-			return 0;
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof line, fp)) {
-		char *key, *value, *eq;
-		size_t i;
-		const char *why;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(fp)) {
-			snprintf(errbuf, errlen, "%s:%u: line too long", path, lineno);
-			goto out;
-		}
-		key = trim(line);
-		if (*key == '\0' || *key == '#')
-			continue;
-		if (!(eq = strchr(key, '='))) {
-			snprintf(errbuf, errlen, "%s:%u: expected key = value", path, lineno);
-			goto out;
-		}
-		*eq = '\0';
-		key = trim(key);
-		value = trim(eq + 1);
-		for (i = 0; i < NKEYS; i++)
-			if (!strcmp(key, conf_keys[i].name))
-				break;
-		if (i == NKEYS) {
-			snprintf(errbuf, errlen, "%s:%u: unknown key '%.64s'", path, lineno, key);
-			goto out;
-		}
-		if (seen[i]++) {
-			snprintf(errbuf, errlen, "%s:%u: %s is set twice", path, lineno, key);
-			goto out;
-		}
-		if ((why = conf_set(c, &conf_keys[i], value))) {
-			snprintf(errbuf, errlen, "%s:%u: %s: %s", path, lineno, key, why);
-			goto out;
-		}
-	}
-	if (ferror(fp)) {
-		snprintf(errbuf, errlen, "%s: read error", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	fclose(fp);
-	return rc;
+	return conftable_load(&settings, c, path, missing_ok, errbuf, errlen);
 }
 
 int
@@ -290,21 +108,11 @@ conf_has_redis(const struct conf *c)
 void
 conf_free(struct conf *c)
 {
-	char **owned[] = { &c->syslog_ident, &c->syslog_socket, &c->quarantine_dir, &c->redis_socket, &c->redis_host,
-			   &c->redis_username, &c->redis_password, &c->key_prefix };
-	size_t i;
-
-	for (i = 0; i < sizeof owned / sizeof owned[0]; i++) {
-		free(*owned[i]);
-		*owned[i] = NULL;
-	}
+	conftable_free(&settings, c);
 }
 
 void
 conf_print_defaults(void)
 {
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		printf("  %-18s = %-10s  # %s\n", conf_keys[i].name, conf_keys[i].dflt, conf_keys[i].help);
+	conftable_print(&settings);
 }

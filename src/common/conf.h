@@ -2,7 +2,8 @@
  * conf.h - run-time settings: defaults, the config file, and the limits.
  *
  * Every setting lives in one table in conf.c (name, type, bounds,
- * default); the man page dmarc-pipe.conf(5) documents the same table.
+ * default), read by the table engine conftable.c; the man page
+ * dmarc-pipe.conf(5) documents the same table.
  */
 #ifndef DP_CONF_H
 #define DP_CONF_H
