@@ -56,7 +56,7 @@ struct conf {
 	char *key_prefix;		/* owned; keys are "{prefix}:..." */
 	unsigned stream_maxlen;		/* approximate trimming; 0 = none */
 	unsigned dedup_ttl_days;	/* lifetime of a report's marker; 0 = forever */
-	unsigned redis_chunk_records;	/* records written by one script call */
+	unsigned redis_chunk_records;	/* records written by one transaction */
 };
 
 /* Fill *c with the built-in defaults. */

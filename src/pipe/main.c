@@ -1,5 +1,5 @@
 /*
- * main.c - dmarc-pipe: DMARC aggregate reports from the MTA to records.
+ * main.c - dmarc-pipe: DMARC and SMTP TLS reports from the MTA to records.
  *
  * The MTA runs us once per message with the message on stdin.  The exit
  * status is our contract with it (Postfix pipe(8) bounces on anything but
@@ -59,8 +59,9 @@ usage(FILE *fp)
 		"usage: dmarc-pipe [-c FILE] [--dry-run] [--ndjson PATH|-] [--no-syslog] [-v]\n"
 		"                  [--queue-id ID] [--sender ADDR] [--recipient ADDR] [FILE...]\n"
 		"\n"
-		"Reads one DMARC aggregate report message (mail, or a bare .xml, .gz, .zip,\n"
-		".tar.gz) from standard input, or from each FILE, and emits its records.\n"
+		"Reads one report message (mail, or a bare .xml, .json, .gz, .zip, .tar.gz)\n"
+		"from standard input, or from each FILE, and emits the records of its DMARC\n"
+		"aggregate, SMTP TLS and DMARC failure reports.\n"
 		"\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
 		"  -n, --dry-run       parse only: records go to --ndjson, nothing else\n"

@@ -54,7 +54,7 @@ enum dp_status store_lookup(struct store *s, const char *rid, struct store_marke
 /*
  * Store every record of r in its kind's stream (m is its marker as
  * store_lookup() found it, a moment ago).  Records before m->next are
- * not sent again; the scripts check the marker themselves, so a marker
+ * not sent again; each chunk checks the marker itself (WATCH), so a marker
  * that moved since is harmless.  announce is called after each chunk
  * that added records.  DP_OK when the report is complete in the stream
  * (by this call or an earlier one); DP_TEMPFAIL otherwise (connection,
