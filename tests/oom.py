@@ -12,7 +12,8 @@ readahead thread and pipelined chunks) are stored into a private Redis:
   each memory system call after main() on.  glibc.malloc.top_pad=0 makes
   malloc ask the kernel in small steps, so there are many such points.
 
-Between runs Redis is emptied, so each run stores the report anew.
+Between runs Redis is emptied, so each run stores the report anew, and
+exit 0 must leave every record of the mail in the streams.
 Skipped under sanitizers or a wrapper (their allocators differ) and
 without prlimit's kernel support, strace or redis-server."""
 import os, re, resource, shutil, subprocess, sys, tempfile, threading, time
@@ -36,6 +37,10 @@ class Redis:
     def cli(self, *args):
         r = subprocess.run(["redis-cli", "-s", self.sock] + list(args), capture_output=True, text=True)
         return r.stdout.strip()
+
+    def stored(self):
+        """Records in the three streams (default key_prefix)."""
+        return sum(int(self.cli("XLEN", "{dmarc}:" + k) or 0) for k in ("records", "tlsrpt", "failures"))
 
     def stop(self):
         self.proc.kill()
@@ -66,14 +71,19 @@ def run(cmd, path, limit=None, env=None):
 
 
 class Sweep:
-    """One family of runs: counts outcomes, remembers the first few faults."""
-    def __init__(self, name):
+    """One family of runs: counts outcomes, remembers the first few faults.
+    want is the number of records a delivery stores: exit 0 must mean all of them."""
+    def __init__(self, name, redis, want):
         self.name, self.runs, self.reasons, self.faults = name, 0, Counter(), []
+        self.redis, self.want = redis, want
 
     def check(self, what, rc, out, consumed):
         self.runs += 1
         if rc == 0:
             self.reasons["exit 0"] += 1
+            stored = self.redis.stored()
+            if stored != self.want:
+                self.faults.append("%s: exit 0 with %d records stored, not %d" % (what, stored, self.want))
         elif rc == 75 and LINE.match(out):
             self.reasons[out[len(b"4.3.0 dmarc-pipe: "):].strip().decode()] += 1
         else:
@@ -86,7 +96,7 @@ class Sweep:
 
     def report(self, n):
         ok = not self.faults and self.runs > 0
-        print("%s %d - %s: %d runs, exit 0 or 75 with one 4.3.0 line, stdin read" %
+        print("%s %d - %s: %d runs, exit 0 (every record stored) or 75 with one 4.3.0 line, stdin read" %
               ("ok" if ok else "not ok", n, self.name, self.runs))
         for reason, count in self.reasons.most_common():
             print("#   %5d  %s" % (count, reason))
@@ -172,14 +182,15 @@ def main():
             large = os.path.join(tmp, "large.eml")
             subprocess.run([sys.executable, os.path.join(srcdir, "tests", "make-fixtures"), "--synthetic",
                             "5000", "oom-5000", large], check=True)
-            small = os.path.join(fixtures, "mail-zip.eml")
+            # A small mail with one report of each kind: aggregate (zip), TLS (gzip), failure.
+            small = os.path.join(fixtures, "mail-three-kinds.eml")
             n = 0
-            for name, path, step in (("small mail", small, 16384), ("5,000-record mail", large, 16384)):
-                s = Sweep("RLIMIT_DATA, " + name)
+            for name, path, step, want in (("three-kinds mail", small, 16384, 5), ("5,000-record mail", large, 16384, 5000)):
+                s = Sweep("RLIMIT_DATA, " + name, redis, want)
                 rlimit_sweep(s, program, conf, path, redis, step)
                 n += 1
                 s.report(n)
-                s = Sweep("strace ENOMEM injection, " + name)
+                s = Sweep("strace ENOMEM injection, " + name, redis, want)
                 strace_sweep(s, program, conf, path, redis, tmp)
                 n += 1
                 s.report(n)

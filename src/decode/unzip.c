@@ -8,11 +8,25 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "archive.h"
+
+/*
+ * libzip's own allocations fail quietly with ZIP_ER_MEMORY (or zlib's
+ * Z_MEM_ERROR inside it): that is a reason to retry, never to refuse the
+ * archive.
+ */
+static bool
+zip_oom(zip_error_t *e)
+{
+	return zip_error_code_zip(e) == ZIP_ER_MEMORY ||
+	       (zip_error_code_zip(e) == ZIP_ER_ZLIB && zip_error_code_system(e) == Z_MEM_ERROR);
+}
 
 struct zip_entry_state {
 	zip_file_t *zf;
@@ -28,7 +42,10 @@ zip_entry_fill(struct stream *s, uint8_t *dst, size_t room)
 	zip_int64_t n = zip_fread(st->zf, dst, room);
 
 	if (n < 0) {
-		dp_fail(s->err, DP_REFUSE, "corrupt zip entry: %s", zip_file_strerror(st->zf));
+		if (zip_oom(zip_file_get_error(st->zf)))
+			dp_fail(s->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		else
+			dp_fail(s->err, DP_REFUSE, "corrupt zip entry: %s", zip_file_strerror(st->zf));
 		return -1;
 	}
 	st->out += (uint64_t)n;
@@ -64,6 +81,8 @@ zip_entry(zip_t *za, zip_uint64_t i, const struct archive_visitor *v, struct dp_
 
 	zip_stat_init(&sb);
 	if (zip_stat_index(za, i, 0, &sb) < 0) {
+		if (zip_oom(zip_get_error(za)))
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		v->skipped(v->arg, "?", zip_strerror(za));
 		return DP_OK;
 	}
@@ -83,8 +102,10 @@ zip_entry(zip_t *za, zip_uint64_t i, const struct archive_visitor *v, struct dp_
 	st->budget = v->budget;
 	st->comp_size = (sb.valid & ZIP_STAT_COMP_SIZE) ? sb.comp_size : 0;
 	if (!(st->zf = zip_fopen_index(za, i, 0))) {
-		v->skipped(v->arg, name, zip_strerror(za));
 		free(st);
+		if (zip_oom(zip_get_error(za)))
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		v->skipped(v->arg, name, zip_strerror(za));
 		return DP_OK;
 	}
 	if (!(s = stream_new(&zip_entry_ops, st, err))) {
@@ -108,12 +129,15 @@ zip_walk(const void *data, size_t len, const struct archive_visitor *v, struct d
 
 	zip_error_init(&zerr);
 	if (!(src = zip_source_buffer_create(data, len, 0, &zerr))) {
-		rc = dp_fail(err, DP_TEMPFAIL, "zip: %s", zip_error_strerror(&zerr));
+		rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);	/* it only allocates */
 		goto out;
 	}
 	if (!(za = zip_open_from_source(src, ZIP_RDONLY, &zerr))) {
 		zip_source_free(src);
-		rc = dp_fail(err, DP_REFUSE, "unreadable zip archive: %s", zip_error_strerror(&zerr));
+		if (zip_oom(&zerr))
+			rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		else
+			rc = dp_fail(err, DP_REFUSE, "unreadable zip archive: %s", zip_error_strerror(&zerr));
 		goto out;
 	}
 	n = zip_get_num_entries(za, 0);

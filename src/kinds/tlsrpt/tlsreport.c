@@ -145,10 +145,16 @@ read_tree(struct stream *s, const struct conf *c, json_object **root, bool *mean
 				"allows (one per %d bytes)", BYTES_PER_CONTAINER);
 			goto out;
 		}
+		errno = 0;
 		obj = json_tokener_parse_ex(tok, (const char *)p, (int)n);
 		je = json_tokener_get_error(tok);
-		/* json-c says "size" when its buffer cannot grow: inputs are far below its 2 GB. */
-		if (je == json_tokener_error_size) {
+		/*
+		 * json-c has no error of its own for memory: a failed malloc shows
+		 * as errno, or as "size" when its buffer cannot grow (inputs are
+		 * far below its 2 GB).  Either is worth a retry, never a refusal.
+		 */
+		if (je != json_tokener_success && je != json_tokener_continue &&
+		    (errno == ENOMEM || je == json_tokener_error_size)) {
 			dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 			goto out;
 		}
