@@ -55,6 +55,20 @@ redis_start() {
 	return 1
 }
 
+# stream_uniq SOCKET KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
+stream_uniq() {
+	redis-cli -s "$1" EVAL "local seen, n, dup = {}, 0, 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			local f, rid, ord = e[2]
+			for i = 1, #f, 2 do
+				if f[i] == 'rid' then rid = f[i + 1] elseif f[i] == 'ord' then ord = f[i + 1] end
+			end
+			local k = rid .. '/' .. ord
+			if seen[k] then dup = dup + 1 else seen[k] = true; n = n + 1 end
+		end
+		return n .. ' ' .. dup" 1 "$2"
+}
+
 # The single line Postfix logs on a deferral.
 one_tempfail_line() {
 	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"

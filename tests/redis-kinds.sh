@@ -12,19 +12,8 @@ rcli() { redis-cli -s "$work/r.sock" "$@"; }
 # conf FILE [key = value lines...]
 conf() { { echo "syslog = no"; echo "redis_socket = $work/r.sock"; printf '%s\n' "${@:2}"; } > "$1"; }
 xlen() { rcli XLEN "{$1}:$2"; }
-# uniq_count PREFIX STREAM: distinct (rid, ord) pairs and duplicates, counted by Redis itself.
-uniq_count() {
-	rcli EVAL "local seen, n, dup = {}, 0, 0
-		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-			local f, rid, ord = e[2]
-			for i = 1, #f, 2 do
-				if f[i] == 'rid' then rid = f[i + 1] elseif f[i] == 'ord' then ord = f[i + 1] end
-			end
-			local k = rid .. '/' .. ord
-			if seen[k] then dup = dup + 1 else seen[k] = true; n = n + 1 end
-		end
-		return n .. ' ' .. dup" 1 "{$1}:$2"
-}
+# uniq_count PREFIX STREAM: distinct (rid, ord) pairs and duplicates.
+uniq_count() { stream_uniq "$work/r.sock" "{$1}:$2"; }
 # distinct_records KIND FILE...: distinct (rid, ord) of that kind in the files' dry-run records.
 distinct_records() {
 	local kind=$1 f

@@ -36,19 +36,7 @@ conf() {
 	} > "$file"
 }
 xlen() { rcli "$1" XLEN "{${2:-dmarc}}:records"; }
-# distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
-uniq_count() {
-	rcli "$1" EVAL "local seen, n, dup = {}, 0, 0
-		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-			local f, rid, ord = e[2]
-			for i = 1, #f, 2 do
-				if f[i] == 'rid' then rid = f[i + 1] elseif f[i] == 'ord' then ord = f[i + 1] end
-			end
-			local k = rid .. '/' .. ord
-			if seen[k] then dup = dup + 1 else seen[k] = true; n = n + 1 end
-		end
-		return n .. ' ' .. dup" 1 "{${2:-dmarc}}:records"
-}
+uniq_count() { stream_uniq "$work/$1.sock" "{${2:-dmarc}}:records"; }
 
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 

@@ -27,6 +27,14 @@ kinds_init(void)
 			kinds[i]->init();
 }
 
+int
+kind_seek_index(void *state, struct kind_cursor *c, size_t ord)
+{
+	(void)state;
+	c->ord = ord;
+	return 0;
+}
+
 const struct kind *
 kind_for(enum kind_source src)
 {

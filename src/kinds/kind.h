@@ -124,6 +124,9 @@ struct kind {
 extern const struct kind *const kinds[];
 #define KIND_COUNT 3
 
+/* seek() for a kind whose records are an array: next() reads index c->ord. */
+int kind_seek_index(void *state, struct kind_cursor *c, size_t ord);
+
 /* Every kind's init(). */
 void kinds_init(void);
 /* The kind whose reports arrive as src; NULL when none does. */

@@ -23,15 +23,6 @@ static struct buf scratch = BUF_INIT(0), json = BUF_INIT(0);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int
-check_pair(void *arg, const char *key, const char *value, size_t len, bool number)
-{
-	(void)arg;
-	if (!key || !*key || (len && !value) || (number && len == 0))
-		abort();
-	return 0;
-}
-
 static enum dp_status
 ignore_part(void *arg, const uint8_t *data, size_t len, const char *label)
 {
@@ -59,7 +50,7 @@ on_feedback(void *arg, const struct mime_feedback *fb, const char *label)
 		return DP_OK;
 	kind_failure.view(state, &r);
 	if (r.nrecords != 1 || kind_failure.next(state, &c, &rec) != 1 ||
-	    record_flatten(&r, 0, rec, &scratch, check_pair, NULL) != 0)
+	    record_flatten(&r, 0, rec, &scratch, check_flat_pair, NULL) != 0)
 		abort();
 	buf_reset(&json);
 	fields_json(&f, &json);

@@ -155,8 +155,8 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
-static int
-check_pair(void *arg, const char *key, const char *value, size_t len, bool number)
+int
+check_flat_pair(void *arg, const char *key, const char *value, size_t len, bool number)
 {
 	(void)arg;
 	if (!key || !*key || (len && !value) || (number && len == 0))
@@ -183,7 +183,7 @@ fuzz_document(const struct kind *k, void *state, const struct conf *c, const uin
 
 		k->view(state, &r);
 		while (k->next(state, &cur, &rec) > 0) {
-			if (cur.ord != ++n || record_flatten(&r, n - 1, rec, &scratch, check_pair, NULL) != 0)
+			if (cur.ord != ++n || record_flatten(&r, n - 1, rec, &scratch, check_flat_pair, NULL) != 0)
 				abort();
 			buf_reset(&json);
 			fields_json(&f, &json);

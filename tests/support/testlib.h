@@ -42,6 +42,9 @@ enum dp_status kind_parse_bytes(const struct kind *k, void *state, const void *d
 /* An IPv4 or IPv6 address in canonical text form (RFC 5952); 0 or -1. */
 int norm_ip(const char *s, char out[NORM_IP_MAX]);
 
+/* A flat_fn that abort()s on a field no writer should produce: no key, a NULL value, an empty number. */
+int check_flat_pair(void *arg, const char *key, const char *value, size_t len, bool number);
+
 /*
  * A fuzz target's body for a document kind: parse data, then read every
  * record back in both forms; abort() on a broken promise (a refusal

@@ -66,14 +66,6 @@ failure_view(void *state, struct kind_report *out)
 }
 
 static int
-failure_seek(void *state, struct kind_cursor *c, size_t ord)
-{
-	(void)state;
-	c->ord = ord;
-	return 0;
-}
-
-static int
 failure_next(void *state, struct kind_cursor *c, const void **rec)
 {
 	struct failure *f = state;
@@ -133,7 +125,7 @@ const struct kind kind_failure = {
 	.state_free = failure_free,
 	.parse = failure_parse,
 	.view = failure_view,
-	.seek = failure_seek,
+	.seek = kind_seek_index,
 	.next = failure_next,
 	.report_fields = failure_report_fields,
 	.record_fields = failure_record_fields,

@@ -66,14 +66,6 @@ tlsrpt_view(void *state, struct kind_report *out)
 }
 
 static int
-tlsrpt_seek(void *state, struct kind_cursor *c, size_t ord)
-{
-	(void)state;
-	c->ord = ord;
-	return 0;
-}
-
-static int
 tlsrpt_next(void *state, struct kind_cursor *c, const void **rec)
 {
 	struct tlsrpt *t = state;
@@ -135,7 +127,7 @@ const struct kind kind_tlsrpt = {
 	.state_free = tlsrpt_free,
 	.parse = tlsrpt_parse,
 	.view = tlsrpt_view,
-	.seek = tlsrpt_seek,
+	.seek = kind_seek_index,
 	.next = tlsrpt_next,
 	.report_fields = tlsrpt_report_fields,
 	.record_fields = tlsrpt_record_fields,
