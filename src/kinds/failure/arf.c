@@ -39,7 +39,9 @@ struct rd {
 static enum dp_status
 no_room(struct rd *rd)
 {
-	return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "failure report values");
+	if (errno == EFBIG)
+		return dp_fail(rd->err, DP_REFUSE, "failure report values exceed their memory limit");
+	return dp_fail(rd->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 }
 
 /* The first value of field name in f, or NULL. */

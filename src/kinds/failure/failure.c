@@ -23,9 +23,14 @@ failure_new(const struct conf *c)
 {
 	struct failure *f = calloc(1, sizeof *f);
 
-	/* Every value is at most max_field_length, and there are a few dozen. */
+	/*
+	 * At most max_header_fields fields in each of two header blocks, each
+	 * value at most max_field_length bytes, tripled at worst by mending
+	 * invalid UTF-8.
+	 */
 	if (f)
-		f->arena = (struct arena)ARENA_INIT((size_t)c->max_field_length * 256 + 65536);
+		f->arena = (struct arena)ARENA_INIT(2 * (size_t)c->max_header_fields * (3 * (size_t)c->max_field_length + 1) +
+						    65536);
 	return f;
 }
 

@@ -195,6 +195,15 @@ member(json_object *o, const char *key)
 	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* The arena said no: memory (retry) or its ceiling (refuse). */
+static enum dp_status
+no_room(struct rd *rd)
+{
+	if (errno == EFBIG)
+		return dp_fail(rd->err, DP_REFUSE, "TLS report values exceed their memory limit (4 x max_tlsrpt_size)");
+	return dp_fail(rd->err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+}
+
 static void
 ignore(struct rd *rd, const char *key)
 {
@@ -233,7 +242,7 @@ text(struct rd *rd, json_object *v, const char *key, bool required, char **out)
 	need = utf8_repaired_len(s, len, &bad);
 	rd->invalid_utf8 += bad;
 	if (!(*out = arena_alloc(rd->arena, need + 1)))
-		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+		return no_room(rd);
 	utf8_repair(*out, s, len);
 	return DP_OK;
 }
@@ -317,7 +326,7 @@ string_list(struct rd *rd, json_object *v, const char *key, bool domains, const 
 		if (!s || !*s)
 			return DP_OK;
 		if (!(*items = arena_alloc(rd->arena, sizeof **items)))
-			return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+			return no_room(rd);
 		if (domains)
 			domain_norm(s);
 		(*items)[0] = s;
@@ -326,7 +335,7 @@ string_list(struct rd *rd, json_object *v, const char *key, bool domains, const 
 	}
 	len = json_object_array_length(v);
 	if (len && !(*items = arena_alloc(rd->arena, len * sizeof **items)))
-		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+		return no_room(rd);
 	for (i = 0; i < len; i++) {
 		if (text(rd, json_object_array_get_idx(v, i), key, false, &s) != DP_OK)
 			return DP_REFUSE;
@@ -353,7 +362,7 @@ when(struct rd *rd, json_object *range, const char *key, const char **out, int64
 	if (iso8601_parse(s, t) < 0)
 		return dp_fail(rd->err, DP_REFUSE, "invalid %s", key);
 	if (!(iso = arena_alloc(rd->arena, ISO8601_LEN + 1)))
-		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+		return no_room(rd);
 	iso8601_utc(*t, iso);
 	*out = iso;
 	return DP_OK;
@@ -434,7 +443,7 @@ read_policy(struct rd *rd, json_object *o, struct tls_policy *p)
 		return dp_fail(rd->err, DP_REFUSE, "a policy has more than max_tlsrpt_failure_details (%u) failure-details",
 			       rd->conf->max_tlsrpt_failure_details);
 	if (p->ndetails && !(p->details = arena_alloc(rd->arena, p->ndetails * sizeof *p->details)))
-		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+		return no_room(rd);
 	for (i = 0; i < p->ndetails; i++)
 		if (read_detail(rd, json_object_array_get_idx(fd, i), &p->details[i]) != DP_OK)
 			return DP_REFUSE;
@@ -480,7 +489,7 @@ read_report(struct rd *rd, json_object *root, struct tls_report *r, struct kind_
 		return dp_fail(rd->err, DP_REFUSE, "TLS report has more than max_tlsrpt_policies (%u) policies",
 			       rd->conf->max_tlsrpt_policies);
 	if (r->npolicies && !(r->policies = arena_alloc(rd->arena, r->npolicies * sizeof *r->policies)))
-		return dp_fail_errno(rd->err, errno == EFBIG ? DP_REFUSE : DP_TEMPFAIL, "TLS report values");
+		return no_room(rd);
 	for (i = 0; i < r->npolicies; i++)
 		if (read_policy(rd, json_object_array_get_idx(pols, i), &r->policies[i]) != DP_OK)
 			return DP_REFUSE;
