@@ -38,7 +38,7 @@ static enum dp_status
 inflate_all(const struct buf *in, enum inflate_format fmt, uint64_t budget_max, struct buf *out,
 	    struct dp_error *err)
 {
-	struct budget budget = { 0, budget_max };
+	struct budget budget = { 0, budget_max, 0 };
 	struct stream *src = stream_mem(in->data, in->len, err);
 	struct stream *s = inflate_open(src, fmt, &budget);
 	const uint8_t *p;
@@ -294,7 +294,12 @@ tar_header(struct buf *b, const char *name, size_t size, char t, int break_check
 
 	snprintf(h, 100, "%s", name);
 	snprintf(h + 100, 8, "%07o", 0644);
-	snprintf(h + 124, 12, "%011zo", size);
+	{
+		char octal[24];	/* a test entry's size fits the field's 11 digits */
+
+		snprintf(octal, sizeof octal, "%011zo", size);
+		memcpy(h + 124, octal, 12);
+	}
 	snprintf(h + 136, 12, "%011o", 0);
 	h[156] = t;
 	memcpy(h + 257, "ustar\0" "00", 8);
@@ -347,7 +352,7 @@ seen_skipped(void *arg, const char *name, const char *why)
 static enum dp_status
 walk_tar(struct buf *tar, struct seen *v, unsigned max_entries, struct dp_error *err)
 {
-	struct budget budget = { 0, 1 << 20 };
+	struct budget budget = { 0, 1 << 20, 0 };
 	struct archive_visitor av = { seen_entry, seen_skipped, v, max_entries, &budget };
 	struct stream *s = stream_mem(tar->data, tar->len, err);
 	enum dp_status rc = tar_walk(s, &av, err);
