@@ -571,9 +571,9 @@ sax_setup(xmlSAXHandler *sax)
 }
 
 /* libxml2's input: the decoded stream, counted against max_report_size. */
-/* Length of the ASCII bytes that start p[0..n), a word at a time. */
+/* Copy the ASCII bytes that start p[0..n) to out, a word at a time; returns how many. */
 static size_t
-ascii_run(const uint8_t *p, size_t n)
+ascii_copy(char *out, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 	uint64_t w;
@@ -582,9 +582,10 @@ ascii_run(const uint8_t *p, size_t n)
 		memcpy(&w, p + i, 8);
 		if (w & 0x8080808080808080ULL)
 			break;
+		memcpy(out + i, &w, 8);
 	}
-	while (i < n && p[i] < 0x80)
-		i++;
+	for (; i < n && p[i] < 0x80; i++)
+		out[i] = (char)p[i];
 	return i;
 }
 
@@ -599,10 +600,9 @@ mend_copy(char *out, size_t room, const uint8_t *p, size_t n, bool more, size_t 
 	size_t i = 0, o = 0;
 
 	while (i < n) {
-		size_t k = ascii_run(p + i, n - i < room - o ? n - i : room - o);
+		size_t k = ascii_copy(out + o, p + i, n - i < room - o ? n - i : room - o);
 
 		if (k > 0) {
-			memcpy(out + o, p + i, k);
 			o += k;
 			i += k;
 			continue;
