@@ -22,19 +22,6 @@ fields_flat(struct fields *f, struct buf *scratch, flat_fn fn, void *arg)
 	f->scratch = scratch;
 }
 
-/* ,"key": or, for an object's first member, "key": */
-static int
-json_member(struct buf *b, bool first, const char *key, size_t keylen)
-{
-	return buf_append(b, ",\"" + first, 2 - first) < 0 || buf_append(b, key, keylen) < 0 ||
-	       buf_append(b, "\":", 2) < 0 ? -1 : 0;
-}
-
-static int
-json_key(struct buf *b, const char *key, size_t keylen)
-{
-	return json_member(b, false, key, keylen);
-}
 
 static int
 json_str(struct buf *b, const char *v)
@@ -54,25 +41,25 @@ fail_if(struct fields *f, int rc)
 }
 
 void
-fields_str(struct fields *f, const char *key, size_t keylen, const char *v)
+fields_str(struct fields *f, const char *key, const char *member, size_t member_len, const char *v)
 {
 	if (f->rc)
 		return;
 	if (f->json)
-		fail_if(f, json_key(f->json, key, keylen) < 0 || json_str(f->json, v) < 0 ? -1 : 0);
+		fail_if(f, buf_append(f->json, member, member_len) < 0 || json_str(f->json, v) < 0 ? -1 : 0);
 	else if (v)
 		fail_if(f, f->fn(f->arg, key, v, strlen(v), false));
 }
 
 void
-fields_uint(struct fields *f, const char *key, size_t keylen, bool has, uint64_t v)
+fields_uint(struct fields *f, const char *key, const char *member, size_t member_len, bool has, uint64_t v)
 {
 	char num[24];
 
 	if (f->rc)
 		return;
 	if (f->json) {
-		fail_if(f, json_key(f->json, key, keylen) < 0 ||
+		fail_if(f, buf_append(f->json, member, member_len) < 0 ||
 			(has ? buf_putu(f->json, v) : buf_append(f->json, "null", 4)) < 0 ? -1 : 0);
 	} else if (has) {
 		fail_if(f, f->fn(f->arg, key, num, buf_uint(num, v), true));
@@ -136,7 +123,8 @@ flat_list(struct fields *f, const char *key, const struct column *col, const voi
 }
 
 void
-fields_strs(struct fields *f, const char *key, const char *const *items, size_t n)
+fields_strs(struct fields *f, const char *key, const char *member, size_t member_len,
+	    const char *const *items, size_t n)
 {
 	struct buf *b = f->json;
 	size_t i;
@@ -147,7 +135,7 @@ fields_strs(struct fields *f, const char *key, const char *const *items, size_t 
 		flat_list(f, key, NULL, items, n, 0);
 		return;
 	}
-	if (json_key(b, key, strlen(key)) < 0 || buf_putc(b, '[') < 0) {
+	if (buf_append(b, member, member_len) < 0 || buf_putc(b, '[') < 0) {
 		fail_if(f, -1);
 		return;
 	}
@@ -173,7 +161,8 @@ json_table(struct buf *b, const struct column *cols, size_t ncols, const char *i
 		for (k = 0; k < ncols; k++) {
 			const char *v = cell(&cols[k], items, i, size, num);
 
-			if (json_member(b, k == 0, cols[k].json_key, strlen(cols[k].json_key)) < 0 ||
+			/* The object's first member has no comma before it. */
+			if (buf_append(b, cols[k].json_member + (k == 0), cols[k].json_len - (k == 0)) < 0 ||
 			    (cols[k].type == COLUMN_COUNT && v ? buf_puts(b, v) : json_str(b, v)) < 0)
 				return -1;
 		}
@@ -184,15 +173,16 @@ json_table(struct buf *b, const struct column *cols, size_t ncols, const char *i
 }
 
 void
-fields_table(struct fields *f, const char *key, const struct column *cols, size_t ncols,
-	     const void *items, size_t n, size_t size)
+fields_table(struct fields *f, const char *key, const char *member, size_t member_len,
+	     const struct column *cols, size_t ncols, const void *items, size_t n, size_t size)
 {
 	size_t k;
 
+	(void)key;	/* the flat form names each column */
 	if (f->rc)
 		return;
 	if (f->json) {
-		fail_if(f, json_key(f->json, key, strlen(key)) < 0 ||
+		fail_if(f, buf_append(f->json, member, member_len) < 0 ||
 			json_table(f->json, cols, ncols, items, n, size) < 0 ? -1 : 0);
 		return;
 	}

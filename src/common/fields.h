@@ -44,16 +44,27 @@ void fields_json(struct fields *f, struct buf *out);
 /* A writer calling fn for each field; scratch is working space the caller owns. */
 void fields_flat(struct fields *f, struct buf *scratch, flat_fn fn, void *arg);
 
+/*
+ * A key as the writers want it: its name for the flat form, and the JSON
+ * member's punctuation and name as one literal, ,"name": (so a JSON field
+ * costs one append).  FIELD_KEY("name") gives the three arguments.
+ */
+#define FIELD_KEY(name) name, ",\"" name "\":", sizeof(",\"" name "\":") - 1
+
 /* A text field; v NULL is absent. */
-#define FIELD_STR(f, key, v) fields_str((f), key, sizeof(key) - 1, (v))
+#define FIELD_STR(f, name, v) fields_str((f), FIELD_KEY(name), (v))
 /* A number; has false is absent. */
-#define FIELD_UINT(f, key, has, v) fields_uint((f), key, sizeof(key) - 1, (has), (v))
-
-void fields_str(struct fields *f, const char *key, size_t keylen, const char *v);
-void fields_uint(struct fields *f, const char *key, size_t keylen, bool has, uint64_t v);
-
+#define FIELD_UINT(f, name, has, v) fields_uint((f), FIELD_KEY(name), (has), (v))
 /* A list of n strings (an absent item is written null / empty). */
-void fields_strs(struct fields *f, const char *key, const char *const *items, size_t n);
+#define FIELD_STRS(f, name, items, n) fields_strs((f), FIELD_KEY(name), (items), (n))
+/* A list of n objects of size bytes each, their members given by the array cols. */
+#define FIELD_TABLE(f, name, cols, items, n, size) \
+	fields_table((f), FIELD_KEY(name), (cols), sizeof(cols) / sizeof((cols)[0]), (items), (n), (size))
+
+void fields_str(struct fields *f, const char *key, const char *member, size_t member_len, const char *v);
+void fields_uint(struct fields *f, const char *key, const char *member, size_t member_len, bool has, uint64_t v);
+void fields_strs(struct fields *f, const char *key, const char *member, size_t member_len,
+		 const char *const *items, size_t n);
 
 /* A column of a table: a member of each item, at offset in the item's struct. */
 enum column_type {
@@ -61,15 +72,18 @@ enum column_type {
 	COLUMN_COUNT,	/* int64_t, negative absent */
 };
 struct column {
-	const char *json_key;	/* the member's name in the JSON objects */
-	const char *flat_key;	/* the aligned list's name in the flat form */
+	const char *json_member;	/* ,"name": of the member in the JSON objects */
+	size_t json_len;
+	const char *flat_key;		/* the aligned list's name in the flat form */
 	enum column_type type;
 	size_t offset;
 };
 
-/* A list of n objects of size bytes each, their members given by cols. */
-void fields_table(struct fields *f, const char *key, const struct column *cols, size_t ncols,
-		  const void *items, size_t n, size_t size);
+/* COLUMN("domain", "dkim_domains", COLUMN_STR, offsetof(struct auth, domain)) */
+#define COLUMN(name, flat, type, offset) { ",\"" name "\":", sizeof(",\"" name "\":") - 1, flat, type, offset }
+
+void fields_table(struct fields *f, const char *key, const char *member, size_t member_len,
+		  const struct column *cols, size_t ncols, const void *items, size_t n, size_t size);
 
 /* 0, or the first failure. */
 static inline int

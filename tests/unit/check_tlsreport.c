@@ -201,8 +201,8 @@ START_TEST(fields_two_forms)
 {
 	struct item { const char *name; int64_t n; } items[] = { { "a,b", 1 }, { NULL, -1 } };
 	static const struct column cols[] = {
-		{ "name", "names", COLUMN_STR, offsetof(struct item, name) },
-		{ "n", "ns", COLUMN_COUNT, offsetof(struct item, n) },
+		COLUMN("name", "names", COLUMN_STR, offsetof(struct item, name)),
+		COLUMN("n", "ns", COLUMN_COUNT, offsetof(struct item, n)),
 	};
 	const char *strs[] = { "x", "y\\z" };
 	struct buf json = BUF_INIT(0), flat = BUF_INIT(0), scratch = BUF_INIT(0);
@@ -211,9 +211,9 @@ START_TEST(fields_two_forms)
 	fields_json(&f, &json);
 	FIELD_STR(&f, "s", NULL);
 	FIELD_UINT(&f, "u", true, 5);
-	fields_strs(&f, "l", strs, 2);
-	fields_table(&f, "t", cols, 2, items, 2, sizeof items[0]);
-	fields_table(&f, "e", cols, 2, items, 0, sizeof items[0]);
+	FIELD_STRS(&f, "l", strs, 2);
+	FIELD_TABLE(&f, "t", cols, items, 2, sizeof items[0]);
+	FIELD_TABLE(&f, "e", cols, items, 0, sizeof items[0]);
 	ck_assert_int_eq(fields_done(&f), 0);
 	ck_assert_str_eq(json.data, ",\"s\":null,\"u\":5,\"l\":[\"x\",\"y\\\\z\"],"
 			 "\"t\":[{\"name\":\"a,b\",\"n\":1},{\"name\":null,\"n\":null}],\"e\":[]");
@@ -221,9 +221,9 @@ START_TEST(fields_two_forms)
 	fields_flat(&f, &scratch, flat_pair, &flat);
 	FIELD_STR(&f, "s", NULL);
 	FIELD_UINT(&f, "u", true, 5);
-	fields_strs(&f, "l", strs, 2);
-	fields_table(&f, "t", cols, 2, items, 2, sizeof items[0]);
-	fields_table(&f, "e", cols, 2, items, 0, sizeof items[0]);
+	FIELD_STRS(&f, "l", strs, 2);
+	FIELD_TABLE(&f, "t", cols, items, 2, sizeof items[0]);
+	FIELD_TABLE(&f, "e", cols, items, 0, sizeof items[0]);
 	ck_assert_int_eq(fields_done(&f), 0);
 	ck_assert_str_eq(flat.data, " u=5 l=x,y\\\\z names=a\\x2cb, ns=1,");
 	buf_free(&json);

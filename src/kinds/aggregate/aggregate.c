@@ -136,28 +136,25 @@ aggregate_report_fields(void *state, struct fields *f)
 	FIELD_STR(f, "discovery_method", r->discovery_method);
 }
 
-#define REASON(m) COLUMN_STR, offsetof(struct dmarc_reason, m)
-#define AUTH(m) COLUMN_STR, offsetof(struct dmarc_auth, m)
+#define REASON(name, flat, m) COLUMN(name, flat, COLUMN_STR, offsetof(struct dmarc_reason, m))
+#define AUTH(name, flat, m) COLUMN(name, flat, COLUMN_STR, offsetof(struct dmarc_auth, m))
 
 static const struct column reason_columns[] = {
-	{ "type", "reason_types", REASON(type) },
-	{ "comment", "reason_comments", REASON(comment) },
+	REASON("type", "reason_types", type),
+	REASON("comment", "reason_comments", comment),
 };
 static const struct column dkim_columns[] = {
-	{ "domain", "dkim_domains", AUTH(domain) },
-	{ "selector", "dkim_selectors", AUTH(selector) },
-	{ "result", "dkim_results", AUTH(result) },
-	{ "human_result", "dkim_human_results", AUTH(human_result) },
+	AUTH("domain", "dkim_domains", domain),
+	AUTH("selector", "dkim_selectors", selector),
+	AUTH("result", "dkim_results", result),
+	AUTH("human_result", "dkim_human_results", human_result),
 };
 static const struct column spf_columns[] = {
-	{ "domain", "spf_domains", AUTH(domain) },
-	{ "scope", "spf_scopes", AUTH(selector) },
-	{ "result", "spf_results", AUTH(result) },
-	{ "human_result", "spf_human_results", AUTH(human_result) },
+	AUTH("domain", "spf_domains", domain),
+	AUTH("scope", "spf_scopes", selector),
+	AUTH("result", "spf_results", result),
+	AUTH("human_result", "spf_human_results", human_result),
 };
-
-#define TABLE(f, key, cols, items, n, type) fields_table((f), key, cols, sizeof cols / sizeof cols[0], \
-							 (items), (n), sizeof(type))
 
 static void
 aggregate_record_fields(void *state, const void *rec, struct fields *f)
@@ -170,12 +167,12 @@ aggregate_record_fields(void *state, const void *rec, struct fields *f)
 	FIELD_STR(f, "disposition", c->disposition);
 	FIELD_STR(f, "policy_dkim", c->policy_dkim);
 	FIELD_STR(f, "policy_spf", c->policy_spf);
-	TABLE(f, "reasons", reason_columns, c->reasons, c->nreasons, struct dmarc_reason);
+	FIELD_TABLE(f, "reasons", reason_columns, c->reasons, c->nreasons, sizeof *c->reasons);
 	FIELD_STR(f, "header_from", c->header_from);
 	FIELD_STR(f, "envelope_from", c->envelope_from);
 	FIELD_STR(f, "envelope_to", c->envelope_to);
-	TABLE(f, "dkim", dkim_columns, c->dkim, c->ndkim, struct dmarc_auth);
-	TABLE(f, "spf", spf_columns, c->spf, c->nspf, struct dmarc_auth);
+	FIELD_TABLE(f, "dkim", dkim_columns, c->dkim, c->ndkim, sizeof *c->dkim);
+	FIELD_TABLE(f, "spf", spf_columns, c->spf, c->nspf, sizeof *c->spf);
 }
 
 const struct kind kind_aggregate = {

@@ -576,13 +576,20 @@ static size_t
 ascii_copy(char *out, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
-	uint64_t w;
+	uint64_t w[4];
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		if (w & 0x8080808080808080ULL)
+	/* 32 bytes a step: one test for four words keeps the loop short. */
+	for (; i + 32 <= n; i += 32) {
+		memcpy(w, p + i, 32);
+		if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL)
 			break;
-		memcpy(out + i, &w, 8);
+		memcpy(out + i, w, 32);
+	}
+	for (; i + 8 <= n; i += 8) {
+		memcpy(w, p + i, 8);
+		if (w[0] & 0x8080808080808080ULL)
+			break;
+		memcpy(out + i, w, 8);
 	}
 	for (; i < n && p[i] < 0x80; i++)
 		out[i] = (char)p[i];

@@ -96,15 +96,15 @@ failure_record_fields(void *state, const void *rec, struct fields *f)
 
 	(void)state;
 	FIELD_STR(f, "feedback_type", r->feedback_type);
-	fields_strs(f, "auth_failure", r->auth_failure.v, r->auth_failure.n);
-	fields_strs(f, "identity_alignment", r->identity_alignment.v, r->identity_alignment.n);
+	FIELD_STRS(f, "auth_failure", r->auth_failure.v, r->auth_failure.n);
+	FIELD_STRS(f, "identity_alignment", r->identity_alignment.v, r->identity_alignment.n);
 	FIELD_STR(f, "version", r->version);
 	FIELD_STR(f, "user_agent", r->user_agent);
 	FIELD_STR(f, "arrival_date", r->arrival_date);
 	FIELD_STR(f, "source_ip", r->source_ip);
 	FIELD_STR(f, "reported_domain", r->reported_domain);
 	FIELD_STR(f, "original_mail_from", r->original_mail_from);
-	fields_strs(f, "original_rcpt_to", r->original_rcpt_to.v, r->original_rcpt_to.n);
+	FIELD_STRS(f, "original_rcpt_to", r->original_rcpt_to.v, r->original_rcpt_to.n);
 	FIELD_STR(f, "reporting_mta", r->reporting_mta);
 	FIELD_STR(f, "delivery_result", r->delivery_result);
 	FIELD_STR(f, "dkim_domain", r->dkim_domain);

@@ -89,17 +89,17 @@ tlsrpt_report_fields(void *state, struct fields *f)
 	FIELD_STR(f, "end", r->end);
 }
 
-#define DETAIL_STR(m) COLUMN_STR, offsetof(struct tls_detail, m)
+#define DETAIL(name, flat, type, m) COLUMN(name, flat, type, offsetof(struct tls_detail, m))
 
 static const struct column detail_columns[] = {
-	{ "result_type", "failure_result_types", DETAIL_STR(result_type) },
-	{ "sending_mta_ip", "failure_sending_mta_ips", DETAIL_STR(sending_mta_ip) },
-	{ "receiving_mx_hostname", "failure_receiving_mx_hostnames", DETAIL_STR(receiving_mx_hostname) },
-	{ "receiving_mx_helo", "failure_receiving_mx_helos", DETAIL_STR(receiving_mx_helo) },
-	{ "receiving_ip", "failure_receiving_ips", DETAIL_STR(receiving_ip) },
-	{ "failed_sessions", "failure_failed_sessions", COLUMN_COUNT, offsetof(struct tls_detail, failed_sessions) },
-	{ "additional_information", "failure_additional_information", DETAIL_STR(additional_information) },
-	{ "failure_reason_code", "failure_reason_codes", DETAIL_STR(failure_reason_code) },
+	DETAIL("result_type", "failure_result_types", COLUMN_STR, result_type),
+	DETAIL("sending_mta_ip", "failure_sending_mta_ips", COLUMN_STR, sending_mta_ip),
+	DETAIL("receiving_mx_hostname", "failure_receiving_mx_hostnames", COLUMN_STR, receiving_mx_hostname),
+	DETAIL("receiving_mx_helo", "failure_receiving_mx_helos", COLUMN_STR, receiving_mx_helo),
+	DETAIL("receiving_ip", "failure_receiving_ips", COLUMN_STR, receiving_ip),
+	DETAIL("failed_sessions", "failure_failed_sessions", COLUMN_COUNT, failed_sessions),
+	DETAIL("additional_information", "failure_additional_information", COLUMN_STR, additional_information),
+	DETAIL("failure_reason_code", "failure_reason_codes", COLUMN_STR, failure_reason_code),
 };
 
 static void
@@ -110,12 +110,11 @@ tlsrpt_record_fields(void *state, const void *rec, struct fields *f)
 	(void)state;
 	FIELD_STR(f, "policy_type", p->policy_type);
 	FIELD_STR(f, "policy_domain", p->policy_domain);
-	fields_strs(f, "policy_strings", p->policy_strings, p->npolicy_strings);
-	fields_strs(f, "mx_hosts", p->mx_hosts, p->nmx_hosts);
+	FIELD_STRS(f, "policy_strings", p->policy_strings, p->npolicy_strings);
+	FIELD_STRS(f, "mx_hosts", p->mx_hosts, p->nmx_hosts);
 	FIELD_UINT(f, "successful_sessions", p->has_successful, p->successful_sessions);
 	FIELD_UINT(f, "failed_sessions", p->has_failed, p->failed_sessions);
-	fields_table(f, "failure_details", detail_columns, sizeof detail_columns / sizeof detail_columns[0],
-		     p->details, p->ndetails, sizeof *p->details);
+	FIELD_TABLE(f, "failure_details", detail_columns, p->details, p->ndetails, sizeof *p->details);
 }
 
 const struct kind kind_tlsrpt = {
