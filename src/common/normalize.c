@@ -136,6 +136,19 @@ norm_ip_format(int family, const uint8_t addr[16], char out[NORM_IP_MAX])
 }
 
 
+void
+norm_domain(char *s)
+{
+	size_t len;
+
+	if (!s)
+		return;
+	len = strlen(s);
+	norm_lower(s, len);
+	while (len > 0 && s[len - 1] == '.')
+		s[--len] = '\0';
+}
+
 int
 norm_number(const char *s, size_t len, uint64_t max, uint64_t *out)
 {

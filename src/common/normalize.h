@@ -21,6 +21,9 @@ char *norm_trim(char *s, size_t *len);
 /* ASCII lower case, in place (enumerations, domain names). */
 void norm_lower(char *s, size_t len);
 
+/* A domain name, in place: lower case, trailing dots dropped; NULL is left alone. */
+void norm_domain(char *s);
+
 /* Room for an IPv4 or IPv6 address in canonical text form (RFC 5952 for IPv6). */
 #define NORM_IP_MAX 46
 

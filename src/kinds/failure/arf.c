@@ -277,13 +277,7 @@ read_feedback(struct rd *rd, const struct mime_fields *f, struct arf_report *r)
 				return no_room(rd);
 	if (copy(rd, field(f, "Reported-Domain"), false, &v) != DP_OK)
 		return DP_REFUSE;
-	if (v) {
-		size_t len = strlen(v);
-
-		norm_lower(v, len);
-		while (len > 0 && v[len - 1] == '.')
-			v[--len] = '\0';
-	}
+	norm_domain(v);
 	r->reported_domain = v;
 	if ((s = field(f, "Incidents")) && norm_number(s, strlen(s), NORM_COUNT_MAX, &r->incidents) == 0)
 		r->has_incidents = true;

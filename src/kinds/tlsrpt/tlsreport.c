@@ -247,20 +247,6 @@ text(struct rd *rd, json_object *v, const char *key, bool required, char **out)
 	return DP_OK;
 }
 
-/* A domain name: lower case, trailing dots dropped. */
-static void
-domain_norm(char *s)
-{
-	size_t len;
-
-	if (!s)
-		return;
-	len = strlen(s);
-	norm_lower(s, len);
-	while (len > 0 && s[len - 1] == '.')
-		s[--len] = '\0';
-}
-
 /* An address in canonical form; anything else stays as given. */
 static enum dp_status
 address(struct rd *rd, json_object *v, const char *key, const char **out)
@@ -328,7 +314,7 @@ string_list(struct rd *rd, json_object *v, const char *key, bool domains, const 
 		if (!(*items = arena_alloc(rd->arena, sizeof **items)))
 			return no_room(rd);
 		if (domains)
-			domain_norm(s);
+			norm_domain(s);
 		(*items)[0] = s;
 		*n = 1;
 		return DP_OK;
@@ -342,7 +328,7 @@ string_list(struct rd *rd, json_object *v, const char *key, bool domains, const 
 		if (!s)
 			continue;
 		if (domains)
-			domain_norm(s);
+			norm_domain(s);
 		(*items)[(*n)++] = s;
 	}
 	return DP_OK;
@@ -389,11 +375,11 @@ read_detail(struct rd *rd, json_object *o, struct tls_detail *d)
 		return DP_REFUSE;
 	if (text(rd, member(o, "receiving-mx-hostname"), "receiving-mx-hostname", false, &s) != DP_OK)
 		return DP_REFUSE;
-	domain_norm(s);
+	norm_domain(s);
 	d->receiving_mx_hostname = s;
 	if (text(rd, member(o, "receiving-mx-helo"), "receiving-mx-helo", false, &s) != DP_OK)
 		return DP_REFUSE;
-	domain_norm(s);
+	norm_domain(s);
 	d->receiving_mx_helo = s;
 	if (count(rd, member(o, "failed-session-count"), "failed-session-count", &has, &n) != DP_OK)
 		return DP_REFUSE;
@@ -424,7 +410,7 @@ read_policy(struct rd *rd, json_object *o, struct tls_policy *p)
 	p->policy_type = s;
 	if (text(rd, member(pol, "policy-domain"), "policy-domain", false, &s) != DP_OK)
 		return DP_REFUSE;
-	domain_norm(s);
+	norm_domain(s);
 	p->policy_domain = s;
 	if (string_list(rd, member(pol, "policy-string"), "policy-string", false, &p->policy_strings,
 			&p->npolicy_strings) != DP_OK ||
