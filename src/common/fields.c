@@ -22,6 +22,23 @@ fields_flat(struct fields *f, struct buf *scratch, flat_fn fn, void *arg)
 	f->scratch = scratch;
 }
 
+void
+fields_describe(struct fields *f, describe_fn fn, void *arg)
+{
+	memset(f, 0, sizeof *f);
+	f->describe = fn;
+	f->arg = arg;
+}
+
+static void
+describe(struct fields *f, enum field_type type, const char *key, const char *member, size_t member_len,
+	 const struct column *cols, size_t ncols)
+{
+	struct field_desc d = { type, key, member, member_len, cols, ncols };
+
+	if (!f->rc)
+		f->rc = f->describe(f->arg, &d);
+}
 
 static int
 json_str(struct buf *b, const char *v)
@@ -45,7 +62,9 @@ fields_str(struct fields *f, const char *key, const char *member, size_t member_
 {
 	if (f->rc)
 		return;
-	if (f->json)
+	if (f->describe)
+		describe(f, FIELD_TYPE_STR, key, member, member_len, NULL, 0);
+	else if (f->json)
 		fail_if(f, buf_append(f->json, member, member_len) < 0 || json_str(f->json, v) < 0 ? -1 : 0);
 	else if (v)
 		fail_if(f, f->fn(f->arg, key, v, strlen(v), false));
@@ -58,7 +77,9 @@ fields_uint(struct fields *f, const char *key, const char *member, size_t member
 
 	if (f->rc)
 		return;
-	if (f->json) {
+	if (f->describe) {
+		describe(f, FIELD_TYPE_UINT, key, member, member_len, NULL, 0);
+	} else if (f->json) {
 		fail_if(f, buf_append(f->json, member, member_len) < 0 ||
 			(has ? buf_putu(f->json, v) : buf_append(f->json, "null", 4)) < 0 ? -1 : 0);
 	} else if (has) {
@@ -131,6 +152,10 @@ fields_strs(struct fields *f, const char *key, const char *member, size_t member
 
 	if (f->rc)
 		return;
+	if (f->describe) {
+		describe(f, FIELD_TYPE_STRS, key, member, member_len, NULL, 0);
+		return;
+	}
 	if (!b) {
 		flat_list(f, key, NULL, items, n, 0);
 		return;
@@ -178,9 +203,12 @@ fields_table(struct fields *f, const char *key, const char *member, size_t membe
 {
 	size_t k;
 
-	(void)key;	/* the flat form names each column */
 	if (f->rc)
 		return;
+	if (f->describe) {
+		describe(f, FIELD_TYPE_TABLE, key, member, member_len, cols, ncols);
+		return;
+	}
 	if (f->json) {
 		fail_if(f, buf_append(f->json, member, member_len) < 0 ||
 			json_table(f->json, cols, ncols, items, n, size) < 0 ? -1 : 0);

@@ -15,6 +15,10 @@
  *                   item '\' is written "\\" and ',' "\x2c", so splitting
  *                   on commas is always right.
  *
+ * A third writer describes instead of writing: one call per field, present
+ * or not, with its type (and a table's columns), so a consumer of the flat
+ * form can rebuild the JSON form or lay records out in fixed columns.
+ *
  * Keys are the caller's literals and are written unescaped.  Errors stick:
  * after the first failure the calls do nothing and fields_done() returns
  * it, so a schema is written as a plain sequence of calls.
@@ -31,7 +35,23 @@
 /* The flat form's callback; value is len bytes, not NUL-terminated.  Non-zero stops the writer. */
 typedef int (*flat_fn)(void *arg, const char *key, const char *value, size_t len, bool number);
 
+enum field_type { FIELD_TYPE_STR, FIELD_TYPE_UINT, FIELD_TYPE_STRS, FIELD_TYPE_TABLE };
+
+struct column;
+
+/* One field as the describing writer reports it; every pointer is the schema's own (static). */
+struct field_desc {
+	enum field_type type;
+	const char *key;		/* its flat key and JSON name (a table's flat keys are its columns') */
+	const char *member;		/* ,"key": */
+	size_t member_len;
+	const struct column *cols;	/* FIELD_TYPE_TABLE */
+	size_t ncols;
+};
+typedef int (*describe_fn)(void *arg, const struct field_desc *d);
+
 struct fields {
+	describe_fn describe;	/* the describing writer's callback (fn's argument too), or NULL */
 	struct buf *json;	/* the JSON form's output, or NULL for the flat form */
 	flat_fn fn;		/* the flat form's callback and its argument */
 	void *arg;
@@ -43,6 +63,8 @@ struct fields {
 void fields_json(struct fields *f, struct buf *out);
 /* A writer calling fn for each field; scratch is working space the caller owns. */
 void fields_flat(struct fields *f, struct buf *scratch, flat_fn fn, void *arg);
+/* A writer calling fn once for each field of the schema, whatever its value. */
+void fields_describe(struct fields *f, describe_fn fn, void *arg);
 
 /*
  * A key as the writers want it: its name for the flat form, and the JSON

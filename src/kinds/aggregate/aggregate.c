@@ -1,8 +1,7 @@
 /*
  * aggregate.c - DMARC aggregate reports (RFC 7489, DMARCbis) as a kind:
  * XML documents, parsed by xmlreport.c into a struct report, one record
- * per <record>.  The schema below is the only place the records' fields
- * are named; README.md and dmarc-pipe(1) document it.
+ * per <record>.  Its fields are named in schema.c.
  */
 #include "config.h"
 
@@ -14,6 +13,7 @@
 
 #include "aggregate.h"
 #include "report.h"
+#include "schema.h"
 #include "xmlreport.h"
 
 struct aggregate {
@@ -112,72 +112,21 @@ aggregate_next(void *state, struct kind_cursor *c, const void **rec)
 }
 
 static void
-aggregate_report_fields(void *state, struct fields *f)
+aggregate_report(void *state, struct fields *f)
 {
-	const struct dmarc_report *r = &((struct aggregate *)state)->view;
-
-	FIELD_UINT(f, "records", true, r->nrecords);
-	FIELD_STR(f, "org_name", r->org_name);
-	FIELD_STR(f, "org_email", r->org_email);
-	FIELD_STR(f, "report_id", r->report_id);
-	FIELD_STR(f, "begin", r->begin_iso);
-	FIELD_STR(f, "end", r->end_iso);
-	FIELD_STR(f, "domain", r->domain);
-	FIELD_STR(f, "adkim", r->adkim);
-	FIELD_STR(f, "aspf", r->aspf);
-	FIELD_STR(f, "p", r->p);
-	FIELD_STR(f, "sp", r->sp);
-	FIELD_STR(f, "np", r->np);
-	FIELD_UINT(f, "pct", r->has_pct, r->pct);
-	FIELD_STR(f, "fo", r->fo);
-	FIELD_STR(f, "testing", r->testing);
-	FIELD_STR(f, "xml_schema", r->xml_schema);
-	FIELD_STR(f, "generator", r->generator);
-	FIELD_STR(f, "discovery_method", r->discovery_method);
+	aggregate_report_fields(&((struct aggregate *)state)->view, f);
 }
 
-#define REASON(name, flat, m) COLUMN(name, flat, COLUMN_STR, offsetof(struct dmarc_reason, m))
-#define AUTH(name, flat, m) COLUMN(name, flat, COLUMN_STR, offsetof(struct dmarc_auth, m))
-
-static const struct column reason_columns[] = {
-	REASON("type", "reason_types", type),
-	REASON("comment", "reason_comments", comment),
-};
-static const struct column dkim_columns[] = {
-	AUTH("domain", "dkim_domains", domain),
-	AUTH("selector", "dkim_selectors", selector),
-	AUTH("result", "dkim_results", result),
-	AUTH("human_result", "dkim_human_results", human_result),
-};
-static const struct column spf_columns[] = {
-	AUTH("domain", "spf_domains", domain),
-	AUTH("scope", "spf_scopes", selector),
-	AUTH("result", "spf_results", result),
-	AUTH("human_result", "spf_human_results", human_result),
-};
-
 static void
-aggregate_record_fields(void *state, const void *rec, struct fields *f)
+aggregate_record(void *state, const void *rec, struct fields *f)
 {
-	const struct dmarc_record *c = rec;
-
 	(void)state;
-	FIELD_STR(f, "source_ip", c->source_ip);
-	FIELD_UINT(f, "count", c->has_count, c->count);
-	FIELD_STR(f, "disposition", c->disposition);
-	FIELD_STR(f, "policy_dkim", c->policy_dkim);
-	FIELD_STR(f, "policy_spf", c->policy_spf);
-	FIELD_TABLE(f, "reasons", reason_columns, c->reasons, c->nreasons, sizeof *c->reasons);
-	FIELD_STR(f, "header_from", c->header_from);
-	FIELD_STR(f, "envelope_from", c->envelope_from);
-	FIELD_STR(f, "envelope_to", c->envelope_to);
-	FIELD_TABLE(f, "dkim", dkim_columns, c->dkim, c->ndkim, sizeof *c->dkim);
-	FIELD_TABLE(f, "spf", spf_columns, c->spf, c->nspf, sizeof *c->spf);
+	aggregate_record_fields(rec, f);
 }
 
 const struct kind kind_aggregate = {
-	.name = "aggregate",
-	.stream = "records",
+	.name = AGGREGATE_NAME,
+	.stream = AGGREGATE_STREAM,
 	.event = "record",
 	.source = SOURCE_XML,
 	.init = xml_report_init,
@@ -187,6 +136,6 @@ const struct kind kind_aggregate = {
 	.view = aggregate_view,
 	.seek = aggregate_seek,
 	.next = aggregate_next,
-	.report_fields = aggregate_report_fields,
-	.record_fields = aggregate_record_fields,
+	.report_fields = aggregate_report,
+	.record_fields = aggregate_record,
 };

@@ -1,8 +1,7 @@
 /*
  * failure.c - DMARC failure reports (RFC 6591) and other ARF feedback
  * reports as a kind: one record per message/feedback-report part, read
- * by arf.c.  The schema below is the only place the records' fields are
- * named; README.md and dmarc-pipe(1) document it.
+ * by arf.c.  Its fields are named in schema.c.
  */
 #include "config.h"
 
@@ -12,6 +11,7 @@
 #include "arena.h"
 #include "arf.h"
 #include "failure.h"
+#include "schema.h"
 
 struct failure {
 	struct arena arena;		/* the report's values */
@@ -83,47 +83,22 @@ failure_next(void *state, struct kind_cursor *c, const void **rec)
 }
 
 static void
-failure_report_fields(void *state, struct fields *f)
+failure_report(void *state, struct fields *f)
 {
 	(void)state;
 	(void)f;	/* one record per report: all its fields are the record's */
 }
 
 static void
-failure_record_fields(void *state, const void *rec, struct fields *f)
+failure_record(void *state, const void *rec, struct fields *f)
 {
-	const struct arf_report *r = rec;
-
 	(void)state;
-	FIELD_STR(f, "feedback_type", r->feedback_type);
-	FIELD_STRS(f, "auth_failure", r->auth_failure.v, r->auth_failure.n);
-	FIELD_STRS(f, "identity_alignment", r->identity_alignment.v, r->identity_alignment.n);
-	FIELD_STR(f, "version", r->version);
-	FIELD_STR(f, "user_agent", r->user_agent);
-	FIELD_STR(f, "arrival_date", r->arrival_date);
-	FIELD_STR(f, "source_ip", r->source_ip);
-	FIELD_STR(f, "reported_domain", r->reported_domain);
-	FIELD_STR(f, "original_mail_from", r->original_mail_from);
-	FIELD_STRS(f, "original_rcpt_to", r->original_rcpt_to.v, r->original_rcpt_to.n);
-	FIELD_STR(f, "reporting_mta", r->reporting_mta);
-	FIELD_STR(f, "delivery_result", r->delivery_result);
-	FIELD_STR(f, "dkim_domain", r->dkim_domain);
-	FIELD_STR(f, "dkim_identity", r->dkim_identity);
-	FIELD_STR(f, "dkim_selector", r->dkim_selector);
-	FIELD_STR(f, "spf_dns", r->spf_dns);
-	FIELD_STR(f, "authentication_results", r->authentication_results);
-	FIELD_UINT(f, "incidents", r->has_incidents, r->incidents);
-	FIELD_STR(f, "header_from", r->header_from);
-	FIELD_STR(f, "to", r->to);
-	FIELD_STR(f, "subject", r->subject);
-	FIELD_STR(f, "message_id", r->message_id);
-	FIELD_STR(f, "date", r->date);
-	FIELD_STR(f, "sender", r->sender);
+	failure_record_fields(rec, f);
 }
 
 const struct kind kind_failure = {
-	.name = "failure",
-	.stream = "failures",
+	.name = FAILURE_NAME,
+	.stream = FAILURE_STREAM,
 	.event = "failure",
 	.source = SOURCE_FEEDBACK,
 	.state_new = failure_new,
@@ -132,6 +107,6 @@ const struct kind kind_failure = {
 	.view = failure_view,
 	.seek = kind_seek_index,
 	.next = failure_next,
-	.report_fields = failure_report_fields,
-	.record_fields = failure_record_fields,
+	.report_fields = failure_report,
+	.record_fields = failure_record,
 };
