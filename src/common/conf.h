@@ -57,6 +57,25 @@ struct conf {
 	unsigned stream_maxlen;		/* approximate trimming; 0 = none */
 	unsigned dedup_ttl_days;	/* lifetime of a report's marker; 0 = forever */
 	unsigned redis_chunk_records;	/* records written by one transaction */
+
+	/* dmarc-consume: reading the streams (consume/reader.h). */
+	char *consume_group;		/* owned; groups are <consume_group>:<sink> */
+	char *consumer_name;		/* owned; NULL = <host name>-<pid> */
+	unsigned consume_count;		/* entries per read */
+	unsigned consume_block_ms;	/* how long an idle read waits */
+	unsigned claim_idle_seconds;	/* a consumer's pending entries are taken over after this */
+	unsigned max_deliveries;	/* deliveries before an entry is parked */
+	bool stream_trim;		/* trim what every group has consumed */
+	unsigned retain_days;		/* ... once it is this old */
+
+	/* dmarc-consume: the sinks; an empty path or address turns a sink off. */
+	char *metrics_listen;		/* owned; host:port of /metrics */
+	unsigned metrics_max_series;	/* label sets per metric before folding into "other" */
+	char *batch_dir;		/* owned; TSV/CSV batch files */
+	char *batch_format;		/* owned; "tsv" or "csv" */
+	unsigned batch_records;		/* records per batch file */
+	unsigned batch_seconds;		/* age at which an open batch is closed */
+	char *ndjson_dir;		/* owned; daily NDJSON files */
 };
 
 /* Fill *c with the built-in defaults. */
@@ -72,6 +91,9 @@ int conf_load(struct conf *c, const char *path, bool missing_ok,
 
 /* Checks that involve several keys; 0, or -1 with a message in errbuf. */
 int conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen);
+
+/* dmarc-consume's checks of its settings against each other (dmarc-pipe ignores those settings). */
+int conf_check_consumer(const struct conf *c, const char *path, char *errbuf, size_t errlen);
 
 /* True when records are to be stored in Redis. */
 bool conf_has_redis(const struct conf *c);

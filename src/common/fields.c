@@ -217,3 +217,37 @@ fields_table(struct fields *f, const char *key, const char *member, size_t membe
 	for (k = 0; k < ncols && !f->rc; k++)
 		flat_list(f, cols[k].flat_key, &cols[k], items, n, size);
 }
+
+void
+fields_items(struct flat_items *it, const char *value, size_t len)
+{
+	it->p = value;
+	it->end = value + len;
+	it->done = false;
+}
+
+int
+fields_item(struct flat_items *it, struct buf *out)
+{
+	buf_reset(out);
+	if (it->done)
+		return 0;
+	while (it->p < it->end && *it->p != ',') {
+		const char *p = it->p;
+		int rc;
+
+		if (*p == '\\' && it->end - p >= 4 && !memcmp(p, "\\x2c", 4))
+			rc = buf_putc(out, ','), it->p += 4;
+		else if (*p == '\\' && it->end - p >= 2 && p[1] == '\\')
+			rc = buf_putc(out, '\\'), it->p += 2;
+		else
+			rc = buf_putc(out, *p), it->p++;
+		if (rc < 0)
+			return -1;
+	}
+	if (it->p < it->end)
+		it->p++;	/* the comma */
+	else
+		it->done = true;
+	return 1;
+}

@@ -107,6 +107,18 @@ struct column {
 void fields_table(struct fields *f, const char *key, const char *member, size_t member_len,
 		  const struct column *cols, size_t ncols, const void *items, size_t n, size_t size);
 
+/*
+ * Reading a flat list back: the items of value (len bytes; a present
+ * value has at least one item), unescaped.  fields_item() puts the next
+ * item in out (reset first): 1, 0 after the last, -1 on ENOMEM.
+ */
+struct flat_items {
+	const char *p, *end;
+	bool done;
+};
+void fields_items(struct flat_items *it, const char *value, size_t len);
+int fields_item(struct flat_items *it, struct buf *out);
+
 /* 0, or the first failure. */
 static inline int
 fields_done(const struct fields *f)

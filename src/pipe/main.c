@@ -203,6 +203,9 @@ process_input(struct pipeline *pl, const struct conf *conf, const struct options
 			log_notice("event=quarantine file=\"%s\"", esc_log(clean, sizeof clean, path));
 		}
 	}
+	/* For dmarc-consume's dmarc_invalid_reports_total, once the outcome is final (a retry would count again). */
+	if (pl->store && res.refused > 0 && res.status != MSG_TEMPFAIL)
+		store_count_refused(pl->store, res.refused_per_kind);
 	if (unread && input_drain(fd) < 0)
 		log_err("cannot read %s to its end: %s", name, strerror(errno));
 	log_summary(o, name, &res);

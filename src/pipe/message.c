@@ -61,6 +61,7 @@ on_problem(void *arg, const char *label, enum unpack_problem kind, const char *r
 		return;
 	}
 	m->res->refused++;
+	m->res->refused_per_kind[KIND_COUNT]++;
 	log_warn("event=refused where=\"%s\" reason=\"%s\"", where, why);
 	note_reason(m->res, RANK_BROKEN, reason);
 }
@@ -169,6 +170,7 @@ note_refusal(struct msgctx *m, const struct kind *k, const struct kind_parse *kp
 
 		k->view(m->pl->state[kind_index(k)], &partial);
 		m->res->refused++;
+		m->res->refused_per_kind[kind_index(k)]++;
 		log_warn("event=refused kind=%s where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"",
 			 k->name, esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
 			 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, reason));
@@ -341,6 +343,7 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 		if (rc == DP_REFUSE) {
 			/* The message as a whole is unusable (limits, not MIME). */
 			res->refused++;
+			res->refused_per_kind[KIND_COUNT]++;
 			note_reason(res, RANK_REFUSED_REPORT + 1, m.err.reason);
 		}
 	}

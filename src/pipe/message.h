@@ -44,6 +44,7 @@ struct message_result {
 	unsigned per_kind[KIND_COUNT];	/* of those, how many of each kind (kinds[]) */
 	unsigned duplicates;		/* of those, stored before: nothing added */
 	unsigned refused;		/* reports and archives refused as broken */
+	unsigned refused_per_kind[KIND_COUNT + 1];	/* of those, of each kind; the last: of no kind (archives, the message) */
 	uint64_t records;		/* records newly stored (or emitted, without a store) */
 	struct mime_info mime;
 };

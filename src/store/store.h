@@ -64,4 +64,12 @@ enum dp_status store_lookup(struct store *s, const char *rid, struct store_marke
 enum dp_status store_report(struct store *s, const struct kind_report *r, const struct store_marker *m,
 			    store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err);
 
+/*
+ * Count refused reports for dmarc-consume's dmarc_invalid_reports_total:
+ * HINCRBY {P}:refused <kind> n, where n[i] belongs to kinds[i] and
+ * n[KIND_COUNT] to "none" (archives, whole messages).  Best effort: the
+ * message's outcome never depends on it; a failure is logged.
+ */
+void store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1]);
+
 #endif

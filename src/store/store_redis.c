@@ -539,3 +539,32 @@ out:
 		redis_disconnect(s->redis);
 	return rc;
 }
+
+void
+store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1])
+{
+	char key[300], num[16];
+	size_t i;
+
+	snprintf(key, sizeof key, "{%s}:refused", s->conf->key_prefix);
+	for (i = 0; i <= KIND_COUNT; i++) {
+		const char *argv[] = { "HINCRBY", key, i < KIND_COUNT ? kinds[i]->name : "none", num };
+		size_t lens[4];
+		struct dp_error err = { 0 };
+		redisReply *reply;
+		int k;
+
+		if (!n[i])
+			continue;
+		snprintf(num, sizeof num, "%u", n[i]);
+		for (k = 0; k < 4; k++)
+			lens[k] = strlen(argv[k]);
+		if (!(reply = redis_command(s->redis, 4, argv, lens, "counting refused reports", &err))) {
+			log_warn("event=count reason=\"%s\"", err.reason);
+			return;
+		}
+		if (reply->type == REDIS_REPLY_ERROR)
+			log_warn("event=count reason=\"redis: %s (counting refused reports)\"", reply->str);
+		freeReplyObject(reply);
+	}
+}

@@ -1,0 +1,19 @@
+/*
+ * http.h - /metrics over HTTP (libmicrohttpd), in its own thread with its
+ * own Redis connection: a slow or hostile client can hold up neither the
+ * consumption nor, for long, other clients (connection limits and
+ * timeouts below).  Anything but GET /metrics is 404 (405 for other methods).
+ */
+#ifndef DP_HTTP_H
+#define DP_HTTP_H
+
+#include "conf.h"
+#include "status.h"
+
+struct http;
+
+/* Listen on c->metrics_listen ("host:port", IPv4 or [IPv6]); NULL with a reason in err. */
+struct http *http_start(const struct conf *c, struct dp_error *err);
+void http_stop(struct http *h);
+
+#endif

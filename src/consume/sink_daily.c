@@ -1,0 +1,277 @@
+/*
+ * sink_daily.c - daily NDJSON files: <ndjson_dir>/YYYY-MM-DD.ndjson, the
+ * UTC day the record was stored (its stream ID's time, so a record
+ * redelivered after midnight goes to the same file), one object per line,
+ * appended and fsynced before the acknowledgement.  Each line ends with
+ * its stream_id: entries delivered before (recovered) are looked up in
+ * the file first, so a crash between the write and the acknowledgement
+ * doubles nothing.  Writers hold an flock(2) on the file; a line cut short
+ * by a crash is cut off before the next append.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "log.h"
+#include "sink.h"
+
+struct daily {
+	const struct conf *conf;
+	struct layout layouts[KIND_COUNT];
+	struct buf out, scratch, line;
+};
+
+static bool
+enabled(const struct conf *c)
+{
+	return c->ndjson_dir != NULL;
+}
+
+static void
+daily_close(void *state)
+{
+	struct daily *d = state;
+
+	if (!d)
+		return;
+	buf_free(&d->out);
+	buf_free(&d->scratch);
+	buf_free(&d->line);
+	free(d);
+}
+
+static void *
+daily_open(const struct conf *c, struct dp_error *err)
+{
+	struct daily *d = calloc(1, sizeof *d);
+	size_t i;
+
+	if (!d) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		return NULL;
+	}
+	d->conf = c;
+	for (i = 0; i < KIND_COUNT; i++)
+		if (layout_init(&d->layouts[i], kind_schemas[i]) < 0) {
+			dp_fail(err, DP_TEMPFAIL, "the %s schema does not fit the layout", kind_schemas[i]->name);
+			daily_close(d);
+			return NULL;
+		}
+	if (mkdir(c->ndjson_dir, 0750) < 0 && errno != EEXIST) {
+		dp_fail(err, DP_TEMPFAIL, "ndjson_dir %s: %s", c->ndjson_dir, strerror(errno));
+		daily_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void
+day_of(uint64_t ms, char day[11])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+/* Cut a last line that has no newline (a write cut short by a crash). */
+static int
+cut_torn_line(int fd)
+{
+	char block[4096], last;
+	off_t end = lseek(fd, 0, SEEK_END), at = end;
+	size_t n, i;
+
+	if (end <= 0)
+		return end < 0 ? -1 : 0;
+	if (pread(fd, &last, 1, end - 1) != 1)
+		return -1;
+	if (last == '\n')
+		return 0;
+	while (at > 0) {
+		n = at > (off_t)sizeof block ? sizeof block : (size_t)at;
+		if (pread(fd, block, n, at - (off_t)n) != (ssize_t)n)
+			return -1;
+		at -= (off_t)n;
+		for (i = n; i > 0; i--)
+			if (block[i - 1] == '\n') {
+				at += (off_t)i;
+				goto cut;
+			}
+	}
+cut:
+	log_warn("event=torn file=ndjson bytes=%lld reason=\"an unfinished line cut off\"", (long long)(end - at));
+	return ftruncate(fd, at);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Mark in seen[] the entries among ids[] (sorted) whose line of kind is
+ * in the file already: a line ends ,"stream_id":"<id>"} and its third
+ * member is "kind":"<kind>".
+ */
+static int
+find_written(int fd, const char *kind, const char **ids, size_t n, bool *seen, const struct entries *es,
+	     struct buf *line)
+{
+	char block[65536], pattern[64];
+	ssize_t got;
+	off_t at = 0;
+
+	snprintf(pattern, sizeof pattern, ",\"kind\":\"%s\",", kind);
+	buf_reset(line);
+	while ((got = pread(fd, block, sizeof block, at)) > 0) {
+		char *p = block, *end = block + got, *nl;
+
+		at += got;
+		for (; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+			const char *s, *id, *q;
+			const char **hit;
+
+			if (buf_append(line, p, (size_t)(nl - p)) < 0 || buf_putc(line, '\0') < 0)
+				return -1;
+			s = line->data;
+			if (strstr(s, pattern) && (id = strstr(s, ",\"stream_id\":\"")) && (q = strchr(id + 14, '"'))) {
+				*(char *)q = '\0';
+				id += 14;
+				if ((hit = bsearch(&id, ids, n, sizeof *ids, id_cmp))) {
+					size_t k;
+
+					for (k = 0; k < es->n; k++)
+						if (es->v[k].id == *hit)
+							seen[k] = true;
+				}
+			}
+			buf_reset(line);
+		}
+		if (buf_append(line, p, (size_t)(end - p)) < 0)
+			return -1;
+	}
+	return got < 0 ? -1 : 0;
+}
+
+/* Append the entries of es stored on day to that day's file. */
+static enum dp_status
+write_day(struct daily *d, const struct entries *es, const char *day, const struct layout *l, struct dp_error *err)
+{
+	char path[4096];
+	const char **ids = NULL;
+	bool *seen = NULL;
+	size_t i, n = 0;
+	int fd;
+	enum dp_status rc = DP_TEMPFAIL;
+
+	snprintf(path, sizeof path, "%s/%s.ndjson", d->conf->ndjson_dir, day);
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX) < 0 || cut_torn_line(fd) < 0)
+		goto io;
+	if (!(seen = calloc(es->n, sizeof *seen)) || !(ids = calloc(es->n, sizeof *ids)))
+		goto oom;
+	if (es->recovered) {
+		for (i = 0; i < es->n; i++) {
+			char dd[11];
+
+			day_of(es->v[i].ms, dd);
+			if (!strcmp(dd, day))
+				ids[n++] = es->v[i].id;
+		}
+		qsort(ids, n, sizeof *ids, id_cmp);
+		if (find_written(fd, es->kind->name, ids, n, seen, es, &d->line) < 0)
+			goto io;
+	}
+	buf_reset(&d->out);
+	for (i = n = 0; i < es->n; i++) {
+		char dd[11];
+
+		day_of(es->v[i].ms, dd);
+		if (seen[i] || strcmp(dd, day) || !es->v[i].fields)
+			continue;
+		if (layout_json(l, &es->v[i], &d->out, &d->scratch) < 0)
+			goto oom;
+		n++;
+	}
+	if (d->out.len && (write(fd, d->out.data, d->out.len) != (ssize_t)d->out.len || fdatasync(fd) < 0))
+		goto io;
+	rc = DP_OK;
+	goto out;
+oom:
+	dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	goto out;
+io:
+	dp_fail(err, DP_TEMPFAIL, "%s: %s", path, strerror(errno));
+out:
+	close(fd);
+	free(seen);
+	free(ids);
+	return rc;
+}
+
+static enum dp_status
+daily_take(void *state, struct reader *rd, const struct entries *es, struct dp_error *err)
+{
+	struct daily *d = state;
+	const struct layout *l = &d->layouts[es->stream];
+	bool *handled = calloc(es->n ? es->n : 1, sizeof *handled);
+	size_t i, k, acked;
+
+	if (!handled)
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	/* Each day the entries were stored on, once (a read rarely spans more than one). */
+	for (i = 0; i < es->n; i++) {
+		char day[11], dk[11];
+
+		if (handled[i])
+			continue;
+		day_of(es->v[i].ms, day);
+		if (write_day(d, es, day, l, err) != DP_OK) {
+			free(handled);
+			return DP_TEMPFAIL;
+		}
+		for (k = i; k < es->n; k++) {
+			day_of(es->v[k].ms, dk);
+			handled[k] |= !strcmp(dk, day);
+		}
+	}
+	free(handled);
+	return reader_ack(rd, es, NULL, &acked, err);
+}
+
+static enum dp_status
+daily_flush(void *state, struct reader *rd, bool force, struct dp_error *err)
+{
+	(void)state, (void)rd, (void)force, (void)err;
+	return DP_OK;	/* every take is written and acknowledged at once */
+}
+
+static void
+daily_nothing(void *state)
+{
+	(void)state;	/* files are opened for each write: logrotate needs nothing */
+}
+
+const struct sink sink_daily = {
+	.name = "ndjson",
+	.enabled = enabled,
+	.open = daily_open,
+	.take = daily_take,
+	.flush = daily_flush,
+	.abandon = daily_nothing,
+	.reopen = daily_nothing,
+	.close = daily_close,
+};

@@ -1,0 +1,142 @@
+#!/bin/bash
+# dmarc-consume: the three sinks (metrics counters, TSV batch files, daily
+# NDJSON) hold every stored record exactly once, through redelivery,
+# kill -9 while dmarc-pipe is writing, and a dead consumer's entries taken
+# over by another.  TAP.  Starts its own redis-server on a private socket.
+. "${srcdir:-.}/tests/lib.sh"
+
+command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
+	skip_all "redis-server is not installed (tests/install-deps installs it)"
+CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
+sock=$work/r.sock
+rcli() { redis-cli -s "$sock" "$@"; }
+# conf FILE PREFIX [key = value lines...]
+conf() {
+	{
+		echo "syslog = no"
+		echo "redis_socket = $sock"
+		echo "key_prefix = $2"
+		echo "ndjson_dir = $work/$2/ndjson"
+		echo "batch_dir = $work/$2/batch"
+		case "$*" in *metrics_listen*) ;; *) echo "metrics_listen = 127.0.0.1:0" ;; esac
+		printf '%s\n' "${@:3}"
+	} > "$1"
+}
+# Sums done by Redis itself: count over a stream's records, values of a counter hash.
+sum_count() {
+	rcli EVAL "local s = 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			for i = 1, #e[2], 2 do if e[2][i] == 'count' then s = s + tonumber(e[2][i + 1]) end end
+		end
+		return s" 1 "{$1}:records"
+}
+sum_hash() { rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" 1 "$1"; }
+# ndjson_ids PREFIX: "<kind> <stream_id>" of every NDJSON line; batch_ids PREFIX: "<stream> <stream_id>" of every row.
+ndjson_ids() { cat "$work/$1"/ndjson/*.ndjson 2> /dev/null | sed -n 's/.*"kind":"\([a-z]*\)".*"stream_id":"\([0-9-]*\)"}$/\1 \2/p'; }
+batch_ids() {
+	local f
+	for f in $(find "$work/$1/batch" -name '*.gz' 2> /dev/null); do
+		zcat "$f" | tail -n +2 | cut -f1 | sed "s|^|$(basename "$(dirname "$(dirname "$f")")") |"
+	done
+}
+synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
+
+echo "1..25"
+redis_start "$sock" || exit 1
+
+# --- the fixtures: every kind, some reports in several mails ---------------------
+conf "$work/fix.conf" fix
+mails="$FIXTURES/mail-three-kinds.eml $FIXTURES/mail-zip.eml $FIXTURES/mail-two-reports.eml
+	$FIXTURES/arf-dmarc.eml $FIXTURES/arf-netease.eml $FIXTURES/mail-tlsrpt-gzip.eml
+	$top_srcdir/tests/data/tlsrpt-quirks.json"
+for f in $mails; do "$DMARC_PIPE" -c "$work/fix.conf" < "$f" > /dev/null 2>&1; done
+stored=$(( $(rcli XLEN '{fix}:records') + $(rcli XLEN '{fix}:tlsrpt') + $(rcli XLEN '{fix}:failures') ))
+"$CONSUME" -c "$work/fix.conf" --once 2> "$work/err"
+ok "--once drains the streams and exits 0" $? "$(tail -3 "$work/err")"
+for f in $mails; do "$DMARC_PIPE" --dry-run --ndjson - < "$f" 2> /dev/null; done | sort -u > "$work/want.ndjson"
+sed 's/,"stream_id":"[0-9-]*"}$/}/' "$work"/fix/ndjson/*.ndjson | sort > "$work/got.ndjson"
+ok "the NDJSON lines are dmarc-pipe's records, each once, plus their stream_id" \
+	"$(cmp -s "$work/want.ndjson" "$work/got.ndjson"; echo $?)" "$(diff "$work/want.ndjson" "$work/got.ndjson" | head -3)"
+is "as many NDJSON lines as stream entries" "$(wc -l < "$work/got.ndjson")" "$stored"
+is "as many batch rows as stream entries, none twice" "$(batch_ids fix | sort -u | wc -l) $(batch_ids fix | wc -l)" "$stored $stored"
+row=$(zcat "$work"/fix/batch/records/dt=*/records-*.tsv.gz | sed -n 1p | cut -f1-6)
+is "a batch file starts with its header" "$row" "$(printf 'stream_id\trid\tord\tkind\trecords\torg_name')"
+is "dmarc_total adds up the records' count" "$(sum_hash '{fix}:metric:dmarc_total')" "$(sum_count fix)"
+is "the consumed counter agrees, per group" "$(sum_hash '{fix}:consumed')" "$((3 * stored))"
+pending=$(for s in records tlsrpt failures; do rcli XPENDING "{fix}:$s" dmarc-consume:batch | head -1; done | sort -u)
+is "nothing is left pending" "$pending" 0
+
+# Delivered again and consumed again: nothing changes.
+for f in $mails; do "$DMARC_PIPE" -c "$work/fix.conf" < "$f" > /dev/null 2>&1; done
+"$CONSUME" -c "$work/fix.conf" --once 2> /dev/null
+is "a second round adds nothing anywhere" \
+	"$(cat "$work"/fix/ndjson/*.ndjson | wc -l) $(batch_ids fix | wc -l) $(sum_hash '{fix}:metric:dmarc_total')" \
+	"$stored $stored $(sum_count fix)"
+
+# --- refused reports are counted for dmarc_invalid_reports_total ---------------
+"$DMARC_PIPE" -c "$work/fix.conf" < "$FIXTURES/bad-pct.xml" > /dev/null 2>&1
+is "dmarc-pipe counts a refused aggregate report in {P}:refused" "$(rcli HGET '{fix}:refused' aggregate)" 1
+
+# --- /metrics over HTTP -----------------------------------------------------------
+port=$((20000 + RANDOM % 20000))
+conf "$work/http.conf" fix "metrics_listen = 127.0.0.1:$port"
+"$CONSUME" -c "$work/http.conf" 2> "$work/http.err" &
+c=$!
+bg_pids="$bg_pids $c"
+for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/metrics" && break; sleep 0.05; done
+curl -s -D "$work/headers" "http://127.0.0.1:$port/metrics" > "$work/metrics"
+ok "GET /metrics answers in the text format 0.0.4" "$(grep -qi '^content-type: text/plain; version=0.0.4' "$work/headers"; echo $?)"
+total=$(awk '/^dmarc_total\{/ { s += $NF } END { print s + 0 }' "$work/metrics")
+is "its dmarc_total lines add up to the records' count" "$total" "$(sum_count fix)"
+ok "it serves dmarc_invalid_reports_total" "$(grep -q '^dmarc_invalid_reports_total{kind="aggregate"} 1$' "$work/metrics"; echo $?)"
+ok "one HELP and one TYPE per metric" "$(grep '^# TYPE' "$work/metrics" | sort | uniq -d | grep -q .; [ $? -ne 0 ]; echo $?)"
+is "anything else is 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" 404
+kill -TERM "$c"
+wait "$c"
+is "SIGTERM: exit 0" $? 0
+
+# --- kill -9 while dmarc-pipe is writing, restarts in between -------------------
+synthetic 20000 consume-20000 "$work/big.eml"
+conf "$work/kill.conf" kill "consumer_name = steady" "consume_count = 300" "batch_records = 1000" \
+	"redis_chunk_records = 200"
+"$DMARC_PIPE" -c "$work/kill.conf" < "$work/big.eml" > /dev/null 2>&1 &
+pipe_pid=$!
+bg_pids="$bg_pids $pipe_pid"
+kills=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	"$CONSUME" -c "$work/kill.conf" 2> /dev/null &
+	c=$!
+	sleep "0.$((RANDOM % 4 + 1))"
+	kill -9 "$c" 2> /dev/null && kills=$((kills + 1))
+	wait "$c" 2> /dev/null
+done
+wait "$pipe_pid"
+is "dmarc-pipe stored the 20,000 records meanwhile" "$(rcli XLEN '{kill}:records')" 20000
+"$CONSUME" -c "$work/kill.conf" --once 2> "$work/err"
+ok "after $kills kills, --once finishes the job" $? "$(tail -3 "$work/err")"
+is "NDJSON: 20,000 lines, 20,000 distinct" "$(ndjson_ids kill | wc -l) $(ndjson_ids kill | sort -u | wc -l)" "20000 20000"
+is "batch files: 20,000 rows, 20,000 distinct" "$(batch_ids kill | wc -l) $(batch_ids kill | sort -u | wc -l)" "20000 20000"
+is "metrics: dmarc_total is the sum of count" "$(sum_hash '{kill}:metric:dmarc_total')" "$(sum_count kill)"
+ok "no temporary batch file is left behind" "$(find "$work/kill/batch" -name '*.tmp' | grep -q .; [ $? -ne 0 ]; echo $?)"
+
+# --- a dead consumer's pending entries are taken over ---------------------------
+conf "$work/take.conf" take "consume_count = 100" "batch_records = 5000" "batch_seconds = 1" \
+	"claim_idle_seconds = 32" "consumer_name = first"
+"$DMARC_PIPE" -c "$work/take.conf" < "$work/big.eml" > /dev/null 2>&1
+"$CONSUME" -c "$work/take.conf" 2> /dev/null &
+c=$!
+for i in $(seq 500); do
+	[ "$(rcli XPENDING '{take}:records' dmarc-consume:batch | head -1)" -gt 0 ] 2> /dev/null && break
+	sleep 0.01
+done
+kill -9 "$c"
+wait "$c" 2> /dev/null
+left=$(( $(rcli XPENDING '{take}:records' dmarc-consume:batch | head -1) + $(rcli XPENDING '{take}:records' dmarc-consume:ndjson | head -1) ))
+sed -i 's/consumer_name = first/consumer_name = second/' "$work/take.conf"
+sleep 33	# claim_idle_seconds: only then are the entries someone else's to take
+"$CONSUME" -c "$work/take.conf" --once -v 2> "$work/err"
+ok "the second consumer ran (first left $left entries pending)" $? "$(tail -3 "$work/err")"
+ok "it took them over" "$(grep -q 'event=claim .*from="first"' "$work/err"; echo $?)" "$(grep claim "$work/err" | head -2)"
+is "and every sink holds the 20,000 records once" \
+	"$(ndjson_ids take | sort -u | wc -l) $(ndjson_ids take | wc -l) $(batch_ids take | sort -u | wc -l) $(batch_ids take | wc -l) $(sum_hash '{take}:metric:dmarc_total')" \
+	"20000 20000 20000 20000 $(sum_count take)"
