@@ -70,20 +70,38 @@ entries_free(struct entries *es)
 	memset(es, 0, sizeof *es);
 }
 
-const char *
-entry_get(const struct entry *e, const char *key, size_t *len)
+/* The field named key among fields [from, to); its index, or to. */
+static size_t
+find(const redisReply *f, const char *key, size_t from, size_t to)
 {
 	size_t i;
 
+	for (i = from; i + 1 < to; i += 2) {
+		const redisReply *k = f->element[i];
+
+		if (k->type == REDIS_REPLY_STRING && k->str[0] == key[0] && !strcmp(k->str, key) &&
+		    f->element[i + 1]->type == REDIS_REPLY_STRING)
+			return i;
+	}
+	return to;
+}
+
+const char *
+entry_get_next(const struct entry *e, const char *key, size_t *len, size_t *at)
+{
+	size_t n, i;
+
 	if (!e->fields)
 		return NULL;
-	for (i = 0; i + 1 < e->fields->elements; i += 2) {
-		const redisReply *k = e->fields->element[i], *v = e->fields->element[i + 1];
-
-		if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && !strcmp(k->str, key)) {
-			*len = v->len;
-			return v->str;
-		}
-	}
-	return NULL;
+	n = e->fields->elements & ~(size_t)1;
+	if (*at > n)
+		*at = 0;
+	i = find(e->fields, key, *at, n);
+	if (i == n && *at && (i = find(e->fields, key, 0, *at)) == *at)
+		return NULL;
+	if (i == n)
+		return NULL;
+	*at = i + 2;
+	*len = e->fields->element[i + 1]->len;
+	return e->fields->element[i + 1]->str;
 }

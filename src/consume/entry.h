@@ -42,8 +42,13 @@ struct entries {
 int entries_from_reply(struct entries *es, redisReply *reply, const redisReply *list);
 void entries_free(struct entries *es);
 
-/* The value of key in e (len bytes, not NUL-terminated); NULL when absent. */
-const char *entry_get(const struct entry *e, const char *key, size_t *len);
+/*
+ * The value of key in e (len bytes, not NUL-terminated); NULL when absent.
+ * The search starts at *at (then wraps to the start) and leaves *at past
+ * the field found: fields are in schema order, so looking keys up in that
+ * order costs one comparison each.  *at starts at 0.
+ */
+const char *entry_get_next(const struct entry *e, const char *key, size_t *len, size_t *at);
 
 /* "<ms>-<seq>" read; 0, or -1 when malformed. */
 int stream_id_parse(const char *s, uint64_t *ms, uint64_t *seq);

@@ -77,11 +77,12 @@ json_list(struct buf *b, const char *v, size_t len, struct buf *item)
 	return buf_putc(b, ']');
 }
 
-/* A table from its aligned column lists: as many objects as its first column has items. */
+/* A table from its aligned column lists. */
 static int
-json_table(struct buf *b, const struct field_desc *d, const struct entry *e, struct buf *item)
+json_table(struct buf *b, const struct field_desc *d, const struct entry *e, struct buf *item, size_t *at)
 {
 	struct flat_items its[LAYOUT_COLUMNS_MAX];
+	struct flat_items count;
 	const char *v;
 	size_t len, k, n = 0, i;
 	int rc;
@@ -89,14 +90,12 @@ json_table(struct buf *b, const struct field_desc *d, const struct entry *e, str
 	if (d->ncols > LAYOUT_COLUMNS_MAX)
 		return -1;
 	for (k = 0; k < d->ncols; k++) {
-		v = entry_get(e, d->cols[k].flat_key, &len);
+		v = entry_get_next(e, d->cols[k].flat_key, &len, at);
 		fields_items(&its[k], v ? v : "", v ? len : 0);
 		its[k].done = !v;
 	}
-	if ((v = entry_get(e, d->cols[0].flat_key, &len))) {
-		struct flat_items count;
-
-		fields_items(&count, v, len);
+	if (d->ncols && !its[0].done) {	/* as many objects as the first column has items */
+		fields_items(&count, its[0].p, (size_t)(its[0].end - its[0].p));
 		while ((rc = fields_item(&count, item)) > 0)
 			n++;
 		if (rc < 0)
@@ -133,12 +132,12 @@ int
 layout_json(const struct layout *l, const struct entry *e, struct buf *out, struct buf *scratch)
 {
 	const char *v;
-	size_t len, i;
+	size_t len, i, at = 0;
 
-	v = entry_get(e, "rid", &len);
+	v = entry_get_next(e, "rid", &len, &at);
 	if (buf_append(out, "{\"rid\":", 7) < 0 || (v ? json_string(out, v, len) : buf_append(out, "null", 4)) < 0)
 		return -1;
-	v = entry_get(e, "ord", &len);
+	v = entry_get_next(e, "ord", &len, &at);
 	if (buf_append(out, ",\"ord\":", 7) < 0 || json_number(out, v, len) < 0 ||
 	    buf_append(out, ",\"kind\":", 8) < 0 || json_string(out, l->kind->name, strlen(l->kind->name)) < 0)
 		return -1;
@@ -148,7 +147,7 @@ layout_json(const struct layout *l, const struct entry *e, struct buf *out, stru
 
 		if (buf_append(out, d->member, d->member_len) < 0)
 			return -1;
-		v = d->type == FIELD_TYPE_TABLE ? NULL : entry_get(e, d->key, &len);
+		v = d->type == FIELD_TYPE_TABLE ? NULL : entry_get_next(e, d->key, &len, &at);
 		switch (d->type) {
 		case FIELD_TYPE_STR:
 			rc = v ? json_string(out, v, len) : buf_append(out, "null", 4);
@@ -160,7 +159,7 @@ layout_json(const struct layout *l, const struct entry *e, struct buf *out, stru
 			rc = json_list(out, v, len, scratch);
 			break;
 		default:
-			rc = json_table(out, d, e, scratch);
+			rc = json_table(out, d, e, scratch, &at);
 			break;
 		}
 		if (rc < 0)
@@ -223,19 +222,19 @@ layout_row(const struct layout *l, const struct entry *e, enum row_format fmt, s
 {
 	char sep = fmt == ROW_CSV ? ',' : '\t';
 	const char *v;
-	size_t len, i;
+	size_t len, i, at = 0;
 
 	if (cell(out, e->id, strlen(e->id), fmt) < 0)
 		return -1;
-	v = entry_get(e, "rid", &len);
+	v = entry_get_next(e, "rid", &len, &at);
 	if (buf_putc(out, sep) < 0 || (v && cell(out, v, len, fmt) < 0))
 		return -1;
-	v = entry_get(e, "ord", &len);
+	v = entry_get_next(e, "ord", &len, &at);
 	if (buf_putc(out, sep) < 0 || (v && cell(out, v, len, fmt) < 0) || buf_putc(out, sep) < 0 ||
 	    buf_puts(out, l->kind->name) < 0)
 		return -1;
 	for (i = 0; i < l->ncolumns; i++) {
-		v = entry_get(e, l->columns[i], &len);
+		v = entry_get_next(e, l->columns[i], &len, &at);
 		if (buf_putc(out, sep) < 0 || (v && cell(out, v, len, fmt) < 0))
 			return -1;
 	}

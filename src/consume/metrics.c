@@ -72,6 +72,7 @@ struct adder {
 	struct ack_incr **v;
 	size_t *n, *cap;
 	size_t entry;
+	size_t at;	/* the look-up cursor in the entry's fields */
 };
 
 static int
@@ -90,10 +91,11 @@ add(struct adder *a, enum metric_id m, size_t label, unsigned long long value)
 	return 0;
 }
 
+/* Look-ups through the adder's cursor: in schema order they cost one comparison each. */
 static const char *
-get(const struct entry *e, const char *key, size_t *len)
+get(struct adder *a, const struct entry *e, const char *key, size_t *len)
 {
-	const char *v = entry_get(e, key, len);
+	const char *v = entry_get_next(e, key, len, &a->at);
 
 	if (!v)
 		*len = 0;
@@ -101,10 +103,10 @@ get(const struct entry *e, const char *key, size_t *len)
 }
 
 static unsigned long long
-get_uint(const struct entry *e, const char *key)
+get_uint(struct adder *a, const struct entry *e, const char *key)
 {
 	size_t len;
-	const char *v = entry_get(e, key, &len);
+	const char *v = entry_get_next(e, key, &len, &a->at);
 	unsigned long long n = 0;
 
 	for (; v && len && *v >= '0' && *v <= '9'; v++, len--)
@@ -113,10 +115,10 @@ get_uint(const struct entry *e, const char *key)
 }
 
 static bool
-is(const struct entry *e, const char *key, const char *want)
+is(struct adder *a, const struct entry *e, const char *key, const char *want)
 {
 	size_t len;
-	const char *v = entry_get(e, key, &len);
+	const char *v = entry_get_next(e, key, &len, &a->at);
 
 	return v && len == strlen(want) && !strncasecmp(v, want, len);
 }
@@ -126,12 +128,12 @@ is(const struct entry *e, const char *key, const char *want)
  * domain to label with: the first passing result's, else the first's.
  */
 static int
-auth_pick(const struct entry *e, const char *domains_key, const char *results_key, struct buf *domain,
+auth_pick(struct adder *a, const struct entry *e, const char *domains_key, const char *results_key, struct buf *domain,
 	  struct buf *scratch, bool *pass)
 {
 	struct flat_items d, r;
 	size_t dl, rl;
-	const char *dv = entry_get(e, domains_key, &dl), *rv = entry_get(e, results_key, &rl);
+	const char *dv = entry_get_next(e, domains_key, &dl, &a->at), *rv = entry_get_next(e, results_key, &rl, &a->at);
 	bool first = true;
 	int rc;
 
@@ -171,14 +173,14 @@ aggregate_labels(struct adder *a, const struct entry *e, size_t *off, bool *dkim
 	size_t len;
 	int rc = -1;
 
-	if (auth_pick(e, "dkim_domains", "dkim_results", &dkim, a->scratch, dkim_pass) < 0 ||
-	    auth_pick(e, "spf_domains", "spf_results", &spf, a->scratch, spf_pass) < 0)
+	if (auth_pick(a, e, "dkim_domains", "dkim_results", &dkim, a->scratch, dkim_pass) < 0 ||
+	    auth_pick(a, e, "spf_domains", "spf_results", &spf, a->scratch, spf_pass) < 0)
 		goto out;
 	*off = a->labels->len;
-	v = get(e, "org_name", &len);
+	v = get(a, e, "org_name", &len);
 	if (prom_label(a->labels, "reporter", v, len, 0) < 0)
 		goto out;
-	v = get(e, "header_from", &len);
+	v = get(a, e, "header_from", &len);
 	if (prom_label(a->labels, "from_domain", v, len, 1) < 0 ||
 	    prom_label(a->labels, "dkim_domain", dkim.data ? dkim.data : "", dkim.len, 1) < 0 ||
 	    prom_label(a->labels, "spf_domain", spf.data ? spf.data : "", spf.len, 1) < 0 ||
@@ -194,16 +196,16 @@ out:
 static int
 aggregate_incr(struct adder *a, const struct entry *e)
 {
-	unsigned long long count = get_uint(e, "count");
-	bool dkim_pass, spf_pass, dkim_aligned = is(e, "policy_dkim", "pass"), spf_aligned = is(e, "policy_spf", "pass");
+	unsigned long long count = get_uint(a, e, "count");
+	bool dkim_pass, spf_pass, dkim_aligned = is(a, e, "policy_dkim", "pass"), spf_aligned = is(a, e, "policy_spf", "pass");
 	size_t l;
 
 	if (aggregate_labels(a, e, &l, &dkim_pass, &spf_pass) < 0)
 		return -1;
 	/* Every counter of the label set, zero or not: a series that starts late loses its first increase. */
 	return add(a, M_DMARC_TOTAL, l, count) | add(a, M_DMARC_COMPLIANT, l, dkim_aligned || spf_aligned ? count : 0) |
-	       add(a, M_DMARC_QUARANTINE, l, is(e, "disposition", "quarantine") ? count : 0) |
-	       add(a, M_DMARC_REJECT, l, is(e, "disposition", "reject") ? count : 0) |
+	       add(a, M_DMARC_QUARANTINE, l, is(a, e, "disposition", "quarantine") ? count : 0) |
+	       add(a, M_DMARC_REJECT, l, is(a, e, "disposition", "reject") ? count : 0) |
 	       add(a, M_DMARC_SPF_ALIGNED, l, spf_aligned ? count : 0) | add(a, M_DMARC_SPF_PASS, l, spf_pass ? count : 0) |
 	       add(a, M_DMARC_DKIM_ALIGNED, l, dkim_aligned ? count : 0) |
 	       add(a, M_DMARC_DKIM_PASS, l, dkim_pass ? count : 0);
@@ -216,10 +218,10 @@ tls_labels(struct adder *a, const struct entry *e, size_t *off)
 	size_t len;
 
 	*off = a->labels->len;
-	v = get(e, "org_name", &len);
+	v = get(a, e, "org_name", &len);
 	if (prom_label(a->labels, "reporter", v, len, 0) < 0)
 		return -1;
-	v = get(e, "policy_domain", &len);
+	v = get(a, e, "policy_domain", &len);
 	return prom_label(a->labels, "policy_domain", v, len, 1);
 }
 
@@ -242,8 +244,9 @@ tlsrpt_incr(struct adder *a, const struct entry *e)
 	struct flat_items types, counts;
 	struct buf count = { 0 };
 	size_t stem, stem_len, ok, failed, l, plen, tl, cl;
-	const char *p = get(e, "policy_type", &plen);
-	const char *t = entry_get(e, "failure_result_types", &tl), *c = entry_get(e, "failure_failed_sessions", &cl);
+	const char *p = get(a, e, "policy_type", &plen);
+	const char *t = entry_get_next(e, "failure_result_types", &tl, &a->at);
+	const char *c = entry_get_next(e, "failure_failed_sessions", &cl, &a->at);
 	int rc;
 
 	if (tls_labels(a, e, &stem) < 0)
@@ -257,8 +260,8 @@ tlsrpt_incr(struct adder *a, const struct entry *e)
 	if (repeat(a->labels, stem, stem_len) < 0 || prom_label(a->labels, "policy_type", p, plen, 1) < 0 ||
 	    prom_label(a->labels, "outcome", "failed", 6, 1) < 0 || buf_putc(a->labels, '\0') < 0)
 		return -1;
-	if (add(a, M_TLS_SESSIONS, ok, get_uint(e, "successful_sessions")) < 0 ||
-	    add(a, M_TLS_SESSIONS, failed, get_uint(e, "failed_sessions")) < 0)
+	if (add(a, M_TLS_SESSIONS, ok, get_uint(a, e, "successful_sessions")) < 0 ||
+	    add(a, M_TLS_SESSIONS, failed, get_uint(a, e, "failed_sessions")) < 0)
 		return -1;
 	if (!t)
 		return 0;
@@ -289,19 +292,19 @@ static int
 failure_incr(struct adder *a, const struct entry *e)
 {
 	size_t l = a->labels->len, len;
-	const char *v = get(e, "reporting_mta", &len);
+	const char *v = get(a, e, "reporting_mta", &len);
 
 	if (!len)
-		v = get(e, "user_agent", &len);
+		v = get(a, e, "user_agent", &len);
 	if (prom_label(a->labels, "reporter", v, len, 0) < 0)
 		return -1;
-	v = get(e, "reported_domain", &len);
+	v = get(a, e, "reported_domain", &len);
 	if (prom_label(a->labels, "reported_domain", v, len, 1) < 0)
 		return -1;
-	v = get(e, "auth_failure", &len);
+	v = get(a, e, "auth_failure", &len);
 	if (prom_label(a->labels, "auth_failure", v, len, 1) < 0)
 		return -1;
-	v = get(e, "feedback_type", &len);
+	v = get(a, e, "feedback_type", &len);
 	if (prom_label(a->labels, "feedback_type", v, len, 1) < 0 || buf_putc(a->labels, '\0') < 0)
 		return -1;
 	return add(a, M_FAILURE_REPORTS, l, 1);
@@ -311,7 +314,7 @@ int
 metrics_increments(const struct entries *es, struct buf *labels, struct buf *scratch, struct ack_incr **v,
 		   size_t *n, size_t *cap)
 {
-	struct adder a = { labels, scratch, v, n, cap, 0 };
+	struct adder a = { labels, scratch, v, n, cap, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < es->n; i++) {
@@ -321,6 +324,7 @@ metrics_increments(const struct entries *es, struct buf *labels, struct buf *scr
 		if (!e->fields)
 			continue;	/* deleted before it was read */
 		a.entry = i;
+		a.at = 0;
 		if (es->kind == &aggregate_schema)
 			rc = aggregate_incr(&a, e);
 		else if (es->kind == &tlsrpt_schema)

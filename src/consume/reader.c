@@ -30,24 +30,38 @@ struct reader {
 /*
  * The acknowledgement, atomically with the counters.  KEYS: the stream,
  * the consumed-entries hash, the counter hashes.  ARGV: group, consumer,
- * consumed field, cap, the number of IDs, the IDs, one overflow field per
- * counter hash, then (counter index, field, increment) triples.  When an
- * entry is no longer pending for this consumer (another took it over),
- * nothing is written and the IDs still ours are returned: the caller
- * retries with those and their increments alone.
+ * consumed field, cap (0: no counters), the number of IDs, the IDs (in
+ * ID order), one overflow field per counter hash, then (counter index,
+ * field, increment) triples.  With counters, when an entry is no longer
+ * pending for this consumer (another took it over), nothing is written
+ * and the IDs still ours are returned: the caller retries with those and
+ * their increments alone.  Returns how many were acknowledged.
  */
 static const char ack_script[] =
 	"local group, me, cfield, cap, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-	"local mine, lost = {}, false\n"
-	"for i = 1, n do\n"
-	"  local p = redis.call('XPENDING', KEYS[1], group, ARGV[5 + i], ARGV[5 + i], 1)\n"
-	"  if p[1] and p[1][2] == me then mine[#mine + 1] = ARGV[5 + i] else lost = true end\n"
+	"if cap > 0 and n > 0 then\n"
+	/* Which of the IDs are still pending for us: one range query, or one per ID when the range is crowded. */
+	"  local limit = 2 * n + 1000\n"
+	"  local p = redis.call('XPENDING', KEYS[1], group, ARGV[6], ARGV[5 + n], limit, me)\n"
+	"  local mine, lost, ours = {}, false, {}\n"
+	"  if #p < limit then\n"
+	"    for _, e in ipairs(p) do ours[e[1]] = true end\n"
+	"  else\n"
+	"    for i = 1, n do\n"
+	"      local q = redis.call('XPENDING', KEYS[1], group, ARGV[5 + i], ARGV[5 + i], 1, me)\n"
+	"      if q[1] then ours[ARGV[5 + i]] = true end\n"
+	"    end\n"
+	"  end\n"
+	"  for i = 1, n do\n"
+	"    if ours[ARGV[5 + i]] then mine[#mine + 1] = ARGV[5 + i] else lost = true end\n"
+	"  end\n"
+	"  if lost then return mine end\n"
 	"end\n"
-	"if lost then return mine end\n"
+	"local acked = 0\n"
 	"for i = 1, n, 500 do\n"
 	"  local args = { KEYS[1], group }\n"
 	"  for j = i, math.min(i + 499, n) do args[#args + 1] = ARGV[5 + j] end\n"
-	"  redis.call('XACK', unpack(args))\n"
+	"  acked = acked + redis.call('XACK', unpack(args))\n"
 	"end\n"
 	"local nk = #KEYS - 2\n"
 	"local at = 6 + n + nk\n"
@@ -58,8 +72,8 @@ static const char ack_script[] =
 	"  redis.call('HINCRBY', key, f, ARGV[at + 2])\n"
 	"  at = at + 3\n"
 	"end\n"
-	"if n > 0 then redis.call('HINCRBY', KEYS[2], cfield, n) end\n"
-	"return n\n";
+	"if acked > 0 then redis.call('HINCRBY', KEYS[2], cfield, acked) end\n"
+	"return acked\n";
 
 static char *
 prefixed(const struct conf *c, const char *name)
@@ -503,7 +517,7 @@ ack_args(struct reader *rd, const struct entries *es, const bool *keep, const st
 	argv[argc++] = rd->group;
 	argv[argc++] = rd->consumer;
 	argv[argc++] = rd->consumed_field[es->stream];
-	argv[argc++] = np, np += sprintf(np, "%u", cn ? cn->cap : 1) + 1;
+	argv[argc++] = np, np += sprintf(np, "%u", cn ? cn->cap : 0) + 1;	/* 0: no counters, no check */
 	argv[argc++] = np, np += sprintf(np, "%zu", nids) + 1;
 	for (i = 0; i < es->n; i++)
 		if (!keep || keep[i])

@@ -1,0 +1,18 @@
+#!/bin/bash
+# The README's first Quick start command ends in contrib/demo: it shows
+# each output and leaves no process and no file behind.  TAP.
+. "${srcdir:-.}/tests/lib.sh"
+
+command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/install-deps installs it)"
+command -v curl > /dev/null || skip_all "curl is not installed (tests/install-deps installs it)"
+
+echo "1..5"
+before=$(ls -d "${TMPDIR:-/tmp}"/dmarc-demo.* 2> /dev/null | wc -l)
+DMARC_CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume} DMARC_PIPE=$DMARC_PIPE \
+	sh "$top_srcdir/contrib/demo" > "$work/out" 2>&1
+ok "contrib/demo exits 0" $? "$(tail -3 "$work/out")"
+is "dmarc-pipe stored one report of each kind" "$(grep -c 'event=summary status=ok .* reports=1 ' "$work/out")" 3
+is "dmarc-consume --once wrote a batch file per stream" "$(grep -c 'event=batch ' "$work/out")" 3
+ok "/metrics shows the counters" "$(grep -q '^dmarc_total{reporter="Example Receiver",' "$work/out" &&
+	grep -q '^tlsrpt_sessions_total{' "$work/out" && grep -q '^dmarc_failure_reports_total{' "$work/out"; echo $?)"
+is "its temporary directory is gone" "$(ls -d "${TMPDIR:-/tmp}"/dmarc-demo.* 2> /dev/null | wc -l)" "$before"
