@@ -41,7 +41,7 @@ batch_ids() {
 }
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..25"
+echo "1..29"
 redis_start "$sock" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -119,6 +119,32 @@ is "batch files: 20,000 rows, 20,000 distinct" "$(batch_ids kill | wc -l) $(batc
 is "metrics: dmarc_total is the sum of count" "$(sum_hash '{kill}:metric:dmarc_total')" "$(sum_count kill)"
 ok "no temporary batch file is left behind" "$(find "$work/kill/batch" -name '*.tmp' | grep -q .; [ $? -ne 0 ]; echo $?)"
 
+# --- two instances in one group share the work -------------------------------
+conf "$work/two.conf" two "consume_count = 200" "batch_records = 2000" "batch_seconds = 1"
+"$DMARC_PIPE" -c "$work/two.conf" < "$work/big.eml" > /dev/null 2>&1 &
+pipe_pid=$!
+bg_pids="$bg_pids $pipe_pid"
+"$CONSUME" -c "$work/two.conf" -v 2> "$work/a.err" &
+a=$!
+"$CONSUME" -c "$work/two.conf" -v 2> "$work/b.err" &
+b=$!
+bg_pids="$bg_pids $a $b"
+wait "$pipe_pid"
+for i in $(seq 300); do
+	[ "$(ndjson_ids two | wc -l)" -ge 20000 ] && [ "$(batch_ids two | wc -l)" -ge 20000 ] && break
+	sleep 0.1
+done
+kill -TERM "$a" "$b"
+wait "$a"
+ra=$?
+wait "$b"
+is "two instances: both stop on SIGTERM with 0" "$ra $?" "0 0"
+ok "both wrote batch files" "$(grep -q 'event=batch ' "$work/a.err" && grep -q 'event=batch ' "$work/b.err"; echo $?)" \
+	"$(grep -c 'event=batch ' "$work/a.err") and $(grep -c 'event=batch ' "$work/b.err")"
+is "and every sink holds the 20,000 records once" \
+	"$(ndjson_ids two | sort -u | wc -l) $(ndjson_ids two | wc -l) $(batch_ids two | sort -u | wc -l) $(batch_ids two | wc -l) $(sum_hash '{two}:metric:dmarc_total')" \
+	"20000 20000 20000 20000 $(sum_count two)"
+
 # --- a dead consumer's pending entries are taken over ---------------------------
 conf "$work/take.conf" take "consume_count = 100" "batch_records = 5000" "batch_seconds = 1" \
 	"claim_idle_seconds = 32" "consumer_name = first"
@@ -137,6 +163,7 @@ sleep 33	# claim_idle_seconds: only then are the entries someone else's to take
 "$CONSUME" -c "$work/take.conf" --once -v 2> "$work/err"
 ok "the second consumer ran (first left $left entries pending)" $? "$(tail -3 "$work/err")"
 ok "it took them over" "$(grep -q 'event=claim .*from="first"' "$work/err"; echo $?)" "$(grep claim "$work/err" | head -2)"
+ok "then the dead consumer is forgotten" "$(rcli XINFO CONSUMERS '{take}:records' dmarc-consume:batch | grep -qx first; [ $? -ne 0 ]; echo $?)"
 is "and every sink holds the 20,000 records once" \
 	"$(ndjson_ids take | sort -u | wc -l) $(ndjson_ids take | wc -l) $(batch_ids take | sort -u | wc -l) $(batch_ids take | wc -l) $(sum_hash '{take}:metric:dmarc_total')" \
 	"20000 20000 20000 20000 $(sum_count take)"

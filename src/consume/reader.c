@@ -374,6 +374,55 @@ out:
 	return rc;
 }
 
+/*
+ * Forget consumers that hold nothing and have been idle longer than
+ * claim_idle_seconds: with the default names (host name and PID) every
+ * restart adds one, and XINFO CONSUMERS would list them forever.
+ */
+static enum dp_status
+forget_idle_consumers(struct reader *rd, size_t stream, struct dp_error *err)
+{
+	const char *argv[] = { "XINFO", "CONSUMERS", rd->keys[stream], rd->group };
+	redisReply *reply = command(rd, 4, argv, "listing consumers", err);
+	size_t i, k;
+
+	if (!reply)
+		return DP_TEMPFAIL;
+	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+		const redisReply *c = reply->element[i], *name = NULL;
+		long long pending = -1, idle = -1;
+
+		for (k = 0; c->type == REDIS_REPLY_ARRAY && k + 1 < c->elements; k += 2) {
+			const redisReply *key = c->element[k], *v = c->element[k + 1];
+
+			if (key->type != REDIS_REPLY_STRING)
+				continue;
+			if (!strcmp(key->str, "name") && v->type == REDIS_REPLY_STRING)
+				name = v;
+			else if (!strcmp(key->str, "pending") && v->type == REDIS_REPLY_INTEGER)
+				pending = v->integer;
+			else if (!strcmp(key->str, "idle") && v->type == REDIS_REPLY_INTEGER)
+				idle = v->integer;
+		}
+		if (name && pending == 0 && idle > (long long)rd->conf->claim_idle_seconds * 1000 &&
+		    strcmp(name->str, rd->consumer)) {
+			const char *del[] = { "XGROUP", "DELCONSUMER", rd->keys[stream], rd->group, name->str };
+			redisReply *r = command(rd, 5, del, "forgetting an idle consumer", err);
+
+			if (!r) {
+				freeReplyObject(reply);
+				return DP_TEMPFAIL;
+			}
+			if (r->type == REDIS_REPLY_INTEGER)
+				log_info("event=forget stream=%s group=%s consumer=\"%s\" reason=\"idle, nothing pending\"",
+					 rd->keys[stream], rd->group, name->str);
+			freeReplyObject(r);
+		}
+	}
+	freeReplyObject(reply);
+	return DP_OK;
+}
+
 enum dp_status
 reader_claim(struct reader *rd, size_t stream, unsigned count, struct entries *out, bool *found,
 	     struct dp_error *err)
@@ -435,7 +484,8 @@ reader_claim(struct reader *rd, size_t stream, unsigned count, struct entries *o
 		free(argv);
 		freeReplyObject(reply);
 		*found = rc == DP_OK && owner;
-		return rc;
+		/* Nothing (more) to take over: the dead consumers can go. */
+		return rc == DP_OK && !owner ? forget_idle_consumers(rd, stream, err) : rc;
 	}
 	{
 		size_t *lens = calloc((size_t)argc, sizeof *lens);

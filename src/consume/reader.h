@@ -47,7 +47,8 @@ enum dp_status reader_read(struct reader *rd, unsigned block_ms, struct entries 
  * pending longer than claim_idle_seconds, from one stream (marked
  * recovered).  Entries delivered max_deliveries times already are parked
  * instead (logged, copied to {P}:parked and acknowledged).  *found is
- * false when there was nothing to take.
+ * false when there was nothing to take; then consumers idle that long
+ * with nothing pending are deleted from the group.
  */
 enum dp_status reader_claim(struct reader *rd, size_t stream, unsigned count, struct entries *out, bool *found,
 			    struct dp_error *err);
