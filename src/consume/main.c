@@ -25,7 +25,7 @@
 #include "log.h"
 #include "reader.h"
 #include "redis.h"
-#include "sink.h"
+#include "consume_sink.h"
 #include "trim.h"
 
 #ifndef SYSCONFDIR
@@ -47,7 +47,7 @@ on_signal(int sig)
 }
 
 struct active {
-	const struct sink *sink;
+	const struct consume_sink *sink;
 	void *state;
 	struct reader *reader;
 	time_t next_claim;
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },     { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
-	static const struct sink *const all[] = { &sink_metrics, &sink_batch, &sink_daily };
+	static const struct consume_sink *const all[] = { &sink_metrics, &sink_batch, &sink_daily };
 	const char *conf_path = DEFAULT_CONF;
 	bool explicit = false, once = false, verbose = false;
 	struct active act[3];

@@ -28,7 +28,7 @@
 
 #include "layout.h"
 #include "log.h"
-#include "sink.h"
+#include "consume_sink.h"
 
 struct open_batch {
 	int fd;				/* -1 when none is open */
@@ -320,7 +320,7 @@ batch_reopen(void *state)
 	(void)state;	/* files are closed for good when a batch is: nothing held open to rotate */
 }
 
-const struct sink sink_batch = {
+const struct consume_sink sink_batch = {
 	.name = "batch",
 	.enabled = enabled,
 	.open = batch_open,

@@ -22,7 +22,7 @@
 
 #include "layout.h"
 #include "log.h"
-#include "sink.h"
+#include "consume_sink.h"
 
 struct daily {
 	const struct conf *conf;
@@ -265,7 +265,7 @@ daily_nothing(void *state)
 	(void)state;	/* files are opened for each write: logrotate needs nothing */
 }
 
-const struct sink sink_daily = {
+const struct consume_sink sink_daily = {
 	.name = "ndjson",
 	.enabled = enabled,
 	.open = daily_open,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
-#include "sink.h"
+#include "consume_sink.h"
 
 struct msink {
 	const struct conf *conf;
@@ -81,7 +81,7 @@ msink_nothing(void *state)
 	(void)state;
 }
 
-const struct sink sink_metrics = {
+const struct consume_sink sink_metrics = {
 	.name = "metrics",
 	.enabled = enabled,
 	.open = msink_open,

@@ -1,5 +1,6 @@
 /*
- * sink.h - what dmarc-consume writes records to.
+ * consume_sink.h - what dmarc-consume writes records to (dmarc-pipe's own
+ * outputs are src/sinks/).
  *
  * A sink reads every stream through its own consumer group (reader.h).
  * It makes each record's effect idempotent and acknowledges after it:
@@ -17,7 +18,7 @@
 #include "reader.h"
 #include "status.h"
 
-struct sink {
+struct consume_sink {
 	const char *name;			/* its group is <consume_group>:<name> */
 	bool (*enabled)(const struct conf *c);
 	void *(*open)(const struct conf *c, struct dp_error *err);
@@ -32,6 +33,6 @@ struct sink {
 	void (*close)(void *s);
 };
 
-extern const struct sink sink_metrics, sink_batch, sink_daily;
+extern const struct consume_sink sink_metrics, sink_batch, sink_daily;
 
 #endif
