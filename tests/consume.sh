@@ -16,8 +16,9 @@ conf() {
 		echo "syslog = no"
 		echo "redis_socket = $sock"
 		echo "key_prefix = $2"
-		echo "ndjson_dir = $work/$2/ndjson"
-		echo "batch_dir = $work/$2/batch"
+		# The three sinks on, unless the caller sets them.
+		case "$*" in *ndjson_dir*) ;; *) echo "ndjson_dir = $work/$2/ndjson" ;; esac
+		case "$*" in *batch_dir*) ;; *) echo "batch_dir = $work/$2/batch" ;; esac
 		case "$*" in *metrics_listen*) ;; *) echo "metrics_listen = 127.0.0.1:0" ;; esac
 		printf '%s\n' "${@:3}"
 	} > "$1"
@@ -41,7 +42,7 @@ batch_ids() {
 }
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..29"
+echo "1..35"
 redis_start "$sock" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -94,6 +95,34 @@ is "anything else is 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.
 kill -TERM "$c"
 wait "$c"
 is "SIGTERM: exit 0" $? 0
+
+# --- trimming: only what every group has consumed, only once old enough -------
+before=$(rcli XLEN '{fix}:records')
+"$CONSUME" -c "$work/fix.conf" --once 2> /dev/null
+is "retain_days = 7: entries consumed a moment ago stay" "$(rcli XLEN '{fix}:records')" "$before"
+rcli XGROUP CREATE '{fix}:records' siem 0 > /dev/null	# someone else's group, far behind
+conf "$work/trim.conf" fix "retain_days = 0"
+"$CONSUME" -c "$work/trim.conf" --once 2> /dev/null
+is "retain_days = 0: a group that has read nothing keeps every entry" "$(rcli XLEN '{fix}:records')" "$before"
+rcli XGROUP DESTROY '{fix}:records' siem > /dev/null
+"$CONSUME" -c "$work/trim.conf" --once 2> /dev/null
+is "once every group has consumed them, all but the last delivered go" "$(rcli XLEN '{fix}:records') $(rcli XLEN '{fix}:tlsrpt') $(rcli XLEN '{fix}:failures')" "1 1 1"
+
+# --- an entry delivered max_deliveries times is parked, not retried forever -----
+conf "$work/park.conf" park "metrics_listen =" "batch_dir =" "max_deliveries = 5"
+"$DMARC_PIPE" -c "$work/park.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
+rcli XGROUP CREATE '{park}:records' dmarc-consume:ndjson 0 > /dev/null
+poison=$(rcli --raw XREADGROUP GROUP dmarc-consume:ndjson ghost COUNT 1 STREAMS '{park}:records' '>' | sed -n 2p)
+# As if a consumer had died on it five times: long idle, five deliveries.
+rcli XCLAIM '{park}:records' dmarc-consume:ndjson ghost 0 "$poison" IDLE 1000000 RETRYCOUNT 5 JUSTID > /dev/null
+"$CONSUME" -c "$work/park.conf" --once -v 2> "$work/err"
+ok "it is logged as parked" "$(grep -q "event=parked stream={park}:records group=dmarc-consume:ndjson id=$poison deliveries=5 " "$work/err"; echo $?)" \
+	"$(grep parked "$work/err")"
+is "copied to {P}:parked with where it came from" \
+	"$(rcli --raw XRANGE '{park}:parked' - + | sed -n '3p;5p;7p' | paste -sd ' ')" "{park}:records dmarc-consume:ndjson $poison"
+is "and the other entries are consumed, the parked one not" \
+	"$(cat "$work"/park/ndjson/*.ndjson | wc -l) $(grep -c "\"stream_id\":\"$poison\"" "$work"/park/ndjson/*.ndjson)" \
+	"$(( $(rcli XLEN '{park}:records') - 1 )) 0"
 
 # --- kill -9 while dmarc-pipe is writing, restarts in between -------------------
 synthetic 20000 consume-20000 "$work/big.eml"

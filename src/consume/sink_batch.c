@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "files.h"
 #include "layout.h"
 #include "log.h"
 #include "consume_sink.h"
@@ -51,22 +52,6 @@ static bool
 enabled(const struct conf *c)
 {
 	return c->batch_dir != NULL;
-}
-
-static int
-mkdir_p(const char *path)
-{
-	char tmp[4096], *p;
-
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(tmp, 0750) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static void

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "layout.h"
 #include "log.h"
 #include "consume_sink.h"
@@ -66,7 +67,7 @@ daily_open(const struct conf *c, struct dp_error *err)
 			daily_close(d);
 			return NULL;
 		}
-	if (mkdir(c->ndjson_dir, 0750) < 0 && errno != EEXIST) {
+	if (mkdir_p(c->ndjson_dir) < 0) {
 		dp_fail(err, DP_TEMPFAIL, "ndjson_dir %s: %s", c->ndjson_dir, strerror(errno));
 		daily_close(d);
 		return NULL;
