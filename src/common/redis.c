@@ -108,14 +108,10 @@ connection_failed(struct redis *r, const char *what, int saved_errno, struct dp_
 static enum dp_status
 setup_command(struct redis *r, int argc, const char **argv, const char *what, struct dp_error *err)
 {
-	size_t lens[4];
 	redisReply *reply;
 	enum dp_status rc = DP_OK;
-	int i;
 
-	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	if (!(reply = redis_command(r, argc, argv, lens, what, err)))
+	if (!(reply = redis_commandv(r, argc, argv, what, err)))
 		return DP_TEMPFAIL;
 	if (reply->type != REDIS_REPLY_STATUS)
 		rc = redis_reply_fail(r, reply, what, err);
@@ -185,6 +181,32 @@ redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, 
 	if (!(reply = redisCommandArgv(r->ctx, argc, argv, lens)))
 		connection_failed(r, what, errno, err);
 	return reply;
+}
+
+redisReply *
+redis_commandv(struct redis *r, int argc, const char **argv, const char *what, struct dp_error *err)
+{
+	size_t lens[16];
+	int i;
+
+	if (argc > 16) {
+		dp_fail(err, DP_TEMPFAIL, "redis: too many arguments (%s)", what);
+		return NULL;
+	}
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return redis_command(r, argc, argv, lens, what, err);
+}
+
+const redisReply *
+redis_reply_field(const redisReply *reply, const char *name)
+{
+	size_t i;
+
+	for (i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2)
+		if (reply->element[i]->type == REDIS_REPLY_STRING && !strcmp(reply->element[i]->str, name))
+			return reply->element[i + 1];
+	return NULL;
 }
 
 enum dp_status

@@ -37,6 +37,12 @@ void redis_free(struct redis *r);
 redisReply *redis_command(struct redis *r, int argc, const char **argv, const size_t *lens,
 			  const char *what, struct dp_error *err);
 
+/* The same with NUL-terminated arguments (at most 16). */
+redisReply *redis_commandv(struct redis *r, int argc, const char **argv, const char *what, struct dp_error *err);
+
+/* In a reply that is a flat [name, value, ...] array (XINFO), the value of name; NULL when absent. */
+const redisReply *redis_reply_field(const redisReply *reply, const char *name);
+
 /*
  * Pipelining: queue commands already in RESP (resp[0..len), copied) and
  * send all that is queued without waiting, then collect replies in order.

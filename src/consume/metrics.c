@@ -339,17 +339,6 @@ metrics_increments(const struct entries *es, struct buf *labels, struct buf *scr
 
 /* ------------------------------------------------------------ the page */
 
-static redisReply *
-cmd(struct redis *r, struct dp_error *err, int argc, const char **argv)
-{
-	size_t lens[8];
-	int i;
-
-	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return redis_command(r, argc, argv, lens, "serving /metrics", err);
-}
-
 /* A hash of label set (or, with label, of that label's value) -> number as samples of name. */
 static enum dp_status
 hash_samples(struct redis *r, const char *key, const char *name, const char *label, const char *help,
@@ -357,7 +346,7 @@ hash_samples(struct redis *r, const char *key, const char *name, const char *lab
 {
 	struct buf labels = { 0 };
 	const char *argv[] = { "HGETALL", key };
-	redisReply *reply = cmd(r, err, 2, argv);
+	redisReply *reply = redis_commandv(r, 2, argv, "serving /metrics", err);
 	size_t i;
 	int rc = 0;
 
@@ -383,18 +372,6 @@ hash_samples(struct redis *r, const char *key, const char *name, const char *lab
 	buf_free(&labels);
 	freeReplyObject(reply);
 	return rc < 0 ? dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM) : DP_OK;
-}
-
-/* The value of name in a flat [name, value, ...] reply; NULL when absent. */
-static const redisReply *
-info(const redisReply *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, name))
-			return r->element[i + 1];
-	return NULL;
 }
 
 static int
@@ -424,19 +401,19 @@ stream_gauges(struct redis *r, const struct conf *c, struct buf *len_s, struct b
 		int rc = 0;
 
 		snprintf(key, sizeof key, "{%s}:%s", c->key_prefix, stream);
-		if (!(s = cmd(r, err, 3, xs)))
+		if (!(s = redis_commandv(r, 3, xs, "serving /metrics", err)))
 			return DP_TEMPFAIL;
 		if (s->type == REDIS_REPLY_ERROR) {	/* no such stream yet */
 			freeReplyObject(s);
 			continue;
 		}
-		if (!(g = cmd(r, err, 3, xg))) {
+		if (!(g = redis_commandv(r, 3, xg, "serving /metrics", err))) {
 			freeReplyObject(s);
 			return DP_TEMPFAIL;
 		}
-		last = info(s, "last-generated-id");
+		last = redis_reply_field(s, "last-generated-id");
 		rc |= prom_label(len_s, "stream", stream, strlen(stream), 0) | buf_append(len_s, "} ", 2) |
-		      number(len_s, info(s, "length")) | buf_putc(len_s, '\n');
+		      number(len_s, redis_reply_field(s, "length")) | buf_putc(len_s, '\n');
 		if (last && last->type == REDIS_REPLY_STRING && stream_id_parse(last->str, &ms, &seq) == 0 && ms) {
 			char t[48];
 
@@ -445,16 +422,16 @@ stream_gauges(struct redis *r, const struct conf *c, struct buf *len_s, struct b
 			rc |= prom_label(newest_s, "stream", stream, strlen(stream), 0) | buf_puts(newest_s, t);
 		}
 		for (i = 0; g->type == REDIS_REPLY_ARRAY && i < g->elements; i++) {
-			const redisReply *name = info(g->element[i], "name");
+			const redisReply *name = redis_reply_field(g->element[i], "name");
 
 			if (!name || name->type != REDIS_REPLY_STRING)
 				continue;
 			rc |= prom_label(pending_s, "stream", stream, strlen(stream), 0) |
 			      prom_label(pending_s, "group", name->str, name->len, 1) | buf_append(pending_s, "} ", 2) |
-			      number(pending_s, info(g->element[i], "pending")) | buf_putc(pending_s, '\n');
+			      number(pending_s, redis_reply_field(g->element[i], "pending")) | buf_putc(pending_s, '\n');
 			rc |= prom_label(lag_s, "stream", stream, strlen(stream), 0) |
 			      prom_label(lag_s, "group", name->str, name->len, 1) | buf_append(lag_s, "} ", 2) |
-			      number(lag_s, info(g->element[i], "lag")) | buf_putc(lag_s, '\n');
+			      number(lag_s, redis_reply_field(g->element[i], "lag")) | buf_putc(lag_s, '\n');
 		}
 		freeReplyObject(s);
 		freeReplyObject(g);

@@ -1,7 +1,6 @@
 /* reader.c - one sink's consumer group on every kind's stream; see reader.h. */
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,19 +156,6 @@ reader_recover(struct reader *rd)
 	rd->recover = true;
 }
 
-/* A command of NUL-terminated arguments. */
-static redisReply *
-command(struct reader *rd, int argc, const char **argv, const char *what, struct dp_error *err)
-{
-	size_t lens[9 + 2 * KIND_COUNT];
-	int i;
-
-	assert(argc <= (int)(sizeof lens / sizeof lens[0]));
-	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return redis_command(rd->redis, argc, argv, lens, what, err);
-}
-
 /* Create the group on each stream that exists and has none. */
 static enum dp_status
 ensure_groups(struct reader *rd, struct dp_error *err)
@@ -182,7 +168,7 @@ ensure_groups(struct reader *rd, struct dp_error *err)
 
 		if (rd->grouped[i])
 			continue;
-		if (!(reply = command(rd, 5, argv, "creating a consumer group", err)))
+		if (!(reply = redis_commandv(rd->redis, 5, argv, "creating a consumer group", err)))
 			return DP_TEMPFAIL;
 		if (reply->type == REDIS_REPLY_STATUS ||
 		    (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "BUSYGROUP", 9))) {
@@ -243,7 +229,7 @@ reader_read(struct reader *rd, unsigned block_ms, struct entries *out, size_t *n
 		argv[argc++] = rd->keys[idx[i]];
 	for (i = 0; i < n; i++)
 		argv[argc++] = history ? "0" : ">";
-	if (!(reply = command(rd, argc, argv, "reading the streams", err)))
+	if (!(reply = redis_commandv(rd->redis, argc, argv, "reading the streams", err)))
 		return DP_TEMPFAIL;
 	if (reply->type == REDIS_REPLY_NIL) {
 		freeReplyObject(reply);
@@ -313,7 +299,7 @@ park(struct reader *rd, size_t stream, const char *id, long long deliveries, str
 	enum dp_status rc = DP_TEMPFAIL;
 
 	snprintf(dl, sizeof dl, "%lld", deliveries);
-	if (!(entry = command(rd, 4, range, "parking an entry", err)))
+	if (!(entry = redis_commandv(rd->redis, 4, range, "parking an entry", err)))
 		return DP_TEMPFAIL;
 	if (entry->type == REDIS_REPLY_ARRAY && entry->elements == 1 && entry->element[0]->type == REDIS_REPLY_ARRAY &&
 	    entry->element[0]->elements == 2 && entry->element[0]->element[1]->type == REDIS_REPLY_ARRAY)
@@ -345,16 +331,16 @@ park(struct reader *rd, size_t stream, const char *id, long long deliveries, str
 		const char *ack[] = { "XACK", rd->keys[stream], rd->group, id };
 		redisReply *r1, *r2, *r3;
 
-		if (!(r1 = command(rd, 1, multi, "parking an entry", err)))
+		if (!(r1 = redis_commandv(rd->redis, 1, multi, "parking an entry", err)))
 			goto out;
 		freeReplyObject(r1);
 		if (!(r2 = redis_command(rd->redis, argc, argv, lens, "parking an entry", err)))
 			goto out;
 		freeReplyObject(r2);
-		if (!(r3 = command(rd, 4, ack, "parking an entry", err)))
+		if (!(r3 = redis_commandv(rd->redis, 4, ack, "parking an entry", err)))
 			goto out;
 		freeReplyObject(r3);
-		if (!(reply = command(rd, 1, exec, "parking an entry", err)))
+		if (!(reply = redis_commandv(rd->redis, 1, exec, "parking an entry", err)))
 			goto out;
 		if (reply->type != REDIS_REPLY_ARRAY) {
 			rc = redis_reply_fail(rd->redis, reply, "parking an entry", err);
@@ -383,7 +369,7 @@ static enum dp_status
 forget_idle_consumers(struct reader *rd, size_t stream, struct dp_error *err)
 {
 	const char *argv[] = { "XINFO", "CONSUMERS", rd->keys[stream], rd->group };
-	redisReply *reply = command(rd, 4, argv, "listing consumers", err);
+	redisReply *reply = redis_commandv(rd->redis, 4, argv, "listing consumers", err);
 	size_t i, k;
 
 	if (!reply)
@@ -407,7 +393,7 @@ forget_idle_consumers(struct reader *rd, size_t stream, struct dp_error *err)
 		if (name && pending == 0 && idle > (long long)rd->conf->claim_idle_seconds * 1000 &&
 		    strcmp(name->str, rd->consumer)) {
 			const char *del[] = { "XGROUP", "DELCONSUMER", rd->keys[stream], rd->group, name->str };
-			redisReply *r = command(rd, 5, del, "forgetting an idle consumer", err);
+			redisReply *r = redis_commandv(rd->redis, 5, del, "forgetting an idle consumer", err);
 
 			if (!r) {
 				freeReplyObject(reply);
@@ -444,7 +430,7 @@ reader_claim(struct reader *rd, size_t stream, unsigned count, struct entries *o
 		return DP_OK;
 	snprintf(idle, sizeof idle, "%llu", (unsigned long long)rd->conf->claim_idle_seconds * 1000);
 	snprintf(cnt, sizeof cnt, "%u", count);
-	if (!(reply = command(rd, 8, pend, "looking for abandoned entries", err)))
+	if (!(reply = redis_commandv(rd->redis, 8, pend, "looking for abandoned entries", err)))
 		return DP_TEMPFAIL;
 	if (reply->type != REDIS_REPLY_ARRAY) {
 		if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOGROUP", 7))
@@ -614,7 +600,7 @@ static enum dp_status
 load_script(struct reader *rd, struct dp_error *err)
 {
 	const char *argv[] = { "SCRIPT", "LOAD", ack_script };
-	redisReply *reply = command(rd, 3, argv, "loading the acknowledgement script", err);
+	redisReply *reply = redis_commandv(rd->redis, 3, argv, "loading the acknowledgement script", err);
 	enum dp_status rc = DP_OK;
 
 	if (!reply)

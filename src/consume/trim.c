@@ -20,42 +20,20 @@ sid_lt(struct sid a, struct sid b)
 	return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
 }
 
-static redisReply *
-cmd(struct redis *r, struct dp_error *err, int argc, const char **argv)
-{
-	size_t lens[8];
-	int i;
-
-	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	return redis_command(r, argc, argv, lens, "trimming a stream", err);
-}
-
-static const redisReply *
-info(const redisReply *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, name))
-			return r->element[i + 1];
-	return NULL;
-}
-
 /* The lowest ID any group on key still needs; *any false when there is no group. */
 static enum dp_status
 needed(struct redis *r, const char *key, struct sid *low, bool *any, struct dp_error *err)
 {
 	const char *xg[] = { "XINFO", "GROUPS", key };
-	redisReply *g = cmd(r, err, 3, xg);
+	redisReply *g = redis_commandv(r, 3, xg, "trimming a stream", err);
 	size_t i;
 
 	*any = false;
 	if (!g)
 		return DP_TEMPFAIL;
 	for (i = 0; g->type == REDIS_REPLY_ARRAY && i < g->elements; i++) {
-		const redisReply *name = info(g->element[i], "name"), *last = info(g->element[i], "last-delivered-id");
-		const redisReply *pending = info(g->element[i], "pending");
+		const redisReply *name = redis_reply_field(g->element[i], "name"), *last = redis_reply_field(g->element[i], "last-delivered-id");
+		const redisReply *pending = redis_reply_field(g->element[i], "pending");
 		struct sid s;
 
 		if (!name || !last || last->type != REDIS_REPLY_STRING || stream_id_parse(last->str, &s.ms, &s.seq) < 0) {
@@ -64,7 +42,7 @@ needed(struct redis *r, const char *key, struct sid *low, bool *any, struct dp_e
 		}
 		if (pending && pending->type == REDIS_REPLY_INTEGER && pending->integer > 0) {
 			const char *xp[] = { "XPENDING", key, name->str };
-			redisReply *p = cmd(r, err, 3, xp);
+			redisReply *p = redis_commandv(r, 3, xp, "trimming a stream", err);
 			struct sid o;
 
 			if (!p) {
@@ -109,7 +87,7 @@ trim_streams(struct redis *r, const struct conf *c, unsigned long long *removed,
 		if (c->retain_days && cutoff < low.ms)
 			low = (struct sid){ cutoff, 0 };
 		snprintf(minid, sizeof minid, "%llu-%llu", (unsigned long long)low.ms, (unsigned long long)low.seq);
-		if (!(t = cmd(r, err, 4, xt)))
+		if (!(t = redis_commandv(r, 4, xt, "trimming a stream", err)))
 			return DP_TEMPFAIL;
 		if (t->type == REDIS_REPLY_INTEGER && t->integer > 0) {
 			*removed += (unsigned long long)t->integer;

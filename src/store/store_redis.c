@@ -549,17 +549,13 @@ store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1])
 	snprintf(key, sizeof key, "{%s}:refused", s->conf->key_prefix);
 	for (i = 0; i <= KIND_COUNT; i++) {
 		const char *argv[] = { "HINCRBY", key, i < KIND_COUNT ? kinds[i]->name : "none", num };
-		size_t lens[4];
 		struct dp_error err = { 0 };
 		redisReply *reply;
-		int k;
 
 		if (!n[i])
 			continue;
 		snprintf(num, sizeof num, "%u", n[i]);
-		for (k = 0; k < 4; k++)
-			lens[k] = strlen(argv[k]);
-		if (!(reply = redis_command(s->redis, 4, argv, lens, "counting refused reports", &err))) {
+		if (!(reply = redis_commandv(s->redis, 4, argv, "counting refused reports", &err))) {
 			log_warn("event=count reason=\"%s\"", err.reason);
 			return;
 		}
