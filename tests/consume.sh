@@ -181,8 +181,11 @@ a=$!
 b=$!
 bg_pids="$bg_pids $a $b"
 wait "$pipe_pid"
-for i in $(seq 300); do
-	[ "$(ndjson_ids two | wc -l)" -ge 20000 ] && [ "$(batch_ids two | wc -l)" -ge 20000 ] && break
+# Each sink reads through its own group: they catch up one after the other.
+want=$(sum_count two)
+for i in $(seq 600); do
+	[ "$(ndjson_ids two | wc -l)" -ge 20000 ] && [ "$(batch_ids two | wc -l)" -ge 20000 ] &&
+		[ "$(sum_hash '{two}:metric:dmarc_total')" = "$want" ] && break
 	sleep 0.1
 done
 kill -TERM "$a" "$b"
