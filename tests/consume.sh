@@ -42,7 +42,7 @@ batch_ids() {
 }
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
-echo "1..37"
+echo "1..41"
 redis_start "$sock" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -221,3 +221,55 @@ ok "then the dead consumer is forgotten" "$(rcli XINFO CONSUMERS '{take}:records
 is "and every sink holds the 20,000 records once" \
 	"$(ndjson_ids take | sort -u | wc -l) $(ndjson_ids take | wc -l) $(batch_ids take | sort -u | wc -l) $(batch_ids take | wc -l) $(sum_hash '{take}:metric:dmarc_total')" \
 	"20000 20000 20000 20000 $(sum_count take)"
+
+# --- Redis killed and restarted while batches are open ---------------------------
+# With the append-only file on, a killed server comes back with everything
+# it answered (kill -9 loses no written data; only the machine failing
+# could): the consumer's pending entries and positions return with it, and
+# the consumer carries on where it was.
+sock=$work/aof.sock	# from here on, rcli, conf and the sums use this server
+mkdir -p "$work/aof"
+aof_start() { redis_start "$sock" --dir "$work/aof" --appendonly yes; }
+aof_start || exit 1
+conf "$work/restart.conf" restart "consumer_name = steady" "consume_count = 100" \
+	"batch_records = 3000" "batch_seconds = 5"
+"$DMARC_PIPE" -c "$work/restart.conf" < "$work/big.eml" > /dev/null 2>&1
+"$CONSUME" -c "$work/restart.conf" -v 2> "$work/restart.err" &
+c=$!
+bg_pids="$bg_pids $c"
+restarts=0
+lines=0
+for i in 1 2 3 4; do
+	# Wait for progress since the last restart and an open batch (entries
+	# read, not yet acknowledged), then kill.
+	for j in $(seq 1000); do
+		now=$(cat "$work"/restart/ndjson/*.ndjson 2> /dev/null | wc -l)
+		[ "$now" -gt $((lines + 500)) ] &&
+			[ "$(rcli XPENDING '{restart}:records' dmarc-consume:batch 2> /dev/null | head -1)" -gt 0 ] 2> /dev/null && break
+		sleep 0.01
+	done
+	lines=$now
+	kill -9 "$redis_pid"
+	wait "$redis_pid" 2> /dev/null
+	bg_pids=${bg_pids/ $redis_pid/}
+	sleep 0.$((RANDOM % 5 + 1))
+	aof_start || exit 1
+	restarts=$((restarts + 1))
+done
+want=$(sum_count restart)
+for i in $(seq 900); do
+	[ "$(ndjson_ids restart | wc -l)" -ge 20000 ] && [ "$(batch_ids restart | wc -l)" -ge 20000 ] &&
+		[ "$(sum_hash '{restart}:metric:dmarc_total')" = "$want" ] && break
+	sleep 0.1
+done
+kill -TERM "$c"
+wait "$c"
+is "Redis killed and restarted $restarts times mid-batch: the consumer stops on SIGTERM with 0" $? 0
+ok "it logged losing Redis each time and carried on" \
+	"$([ "$(grep -c 'event=error .*retry_in=' "$work/restart.err")" -ge "$restarts" ]; echo $?)" \
+	"$(grep 'event=error' "$work/restart.err" | tail -3)"
+is "every sink holds the 20,000 records once" \
+	"$(ndjson_ids restart | sort -u | wc -l) $(ndjson_ids restart | wc -l) $(batch_ids restart | sort -u | wc -l) $(batch_ids restart | wc -l) $(sum_hash '{restart}:metric:dmarc_total')" \
+	"20000 20000 20000 20000 $want"
+pending=$(for g in metrics batch ndjson; do rcli XPENDING '{restart}:records' "dmarc-consume:$g" | head -1; done | sort -u)
+is "nothing is left pending" "$pending" 0
