@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "conftable.h"
+#include "hostport.h"
 
 #define KB CONF_KB
 #define MB CONF_MB
@@ -48,8 +49,14 @@ static const struct conf_key conf_keys[] = {
 	{ "redis_username", CT_STRING, OFF(redis_username), 0, 0, "", "Redis ACL user (empty: default user)" },
 	{ "redis_password", CT_STRING, OFF(redis_password), 0, 0, "", "Redis password (empty: no AUTH)" },
 	{ "redis_db", CT_UINT, OFF(redis_db), 0, 65535, "0", "Redis database number" },
+	{ "redis_sentinels", CT_STRING, OFF(redis_sentinels), 0, 0, "", "Sentinels to ask for the master: host:port, ... (empty: none)" },
+	{ "redis_master_name", CT_STRING, OFF(redis_master_name), 0, 0, "", "the master's name in Sentinel" },
+	{ "redis_sentinel_username", CT_STRING, OFF(redis_sentinel_username), 0, 0, "", "Sentinel ACL user (empty: default user)" },
+	{ "redis_sentinel_password", CT_STRING, OFF(redis_sentinel_password), 0, 0, "", "Sentinel password (empty: no AUTH)" },
 	{ "redis_connect_timeout_ms", CT_UINT, OFF(redis_connect_timeout_ms), 1, 600000, "2000", "connect timeout" },
 	{ "redis_timeout_ms", CT_UINT, OFF(redis_timeout_ms), 1, 3600000, "10000", "timeout of each Redis command" },
+	{ "redis_min_replicas", CT_UINT, OFF(redis_min_replicas), 0, 100, "0", "replicas that must acknowledge a message's writes (WAIT)" },
+	{ "redis_wait_timeout_ms", CT_UINT, OFF(redis_wait_timeout_ms), 1, 3600000, "2000", "how long to wait for them" },
 	{ "key_prefix", CT_STRING, OFF(key_prefix), 0, 0, "dmarc", "Redis keys are {key_prefix}:..." },
 	{ "stream_maxlen", CT_UINT, OFF(stream_maxlen), 0, 4000000000u, "0", "trim the stream to about this many entries (0: never)" },
 	{ "dedup_ttl_days", CT_UINT, OFF(dedup_ttl_days), 0, 36500, "30", "days a stored report is remembered (0: forever)" },
@@ -113,13 +120,58 @@ conf_check_consumer(const struct conf *c, const char *path, char *errbuf, size_t
 	return 0;
 }
 
+/* The Sentinel settings go together, and every address in the list must parse. */
+static int
+check_sentinels(const struct conf *c, const char *path, char *errbuf, size_t errlen)
+{
+	const char *cur = c->redis_sentinels, *item;
+	char why[300];
+	size_t len;
+
+	if (!c->redis_sentinels != !c->redis_master_name) {
+		snprintf(errbuf, errlen, "%s: redis_sentinels and redis_master_name go together", path);
+		return -1;
+	}
+	if (c->redis_sentinel_username && !c->redis_sentinel_password) {
+		snprintf(errbuf, errlen, "%s: redis_sentinel_username needs redis_sentinel_password", path);
+		return -1;
+	}
+	if (!cur)
+		return 0;
+	if (!hostport_next(&cur, &item, &len)) {
+		snprintf(errbuf, errlen, "%s: redis_sentinels names no sentinel", path);
+		return -1;
+	}
+	cur = c->redis_sentinels;
+	while (hostport_next(&cur, &item, &len)) {
+		struct hostport hp;
+
+		if (hostport_parse(item, len, SENTINEL_PORT, &hp, why, sizeof why) < 0) {
+			snprintf(errbuf, errlen, "%s: redis_sentinels: %s", path, why);
+			return -1;
+		}
+		if (hp.port == 0) {
+			snprintf(errbuf, errlen, "%s: redis_sentinels: \"%.*s\": port 0", path, (int)len, item);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
 	const char *p;
 
-	if (c->redis_socket && c->redis_host) {
-		snprintf(errbuf, errlen, "%s: set redis_socket or redis_host, not both", path);
+	if (!!c->redis_socket + !!c->redis_host + !!c->redis_sentinels > 1) {
+		snprintf(errbuf, errlen, "%s: set one of redis_socket, redis_host and redis_sentinels", path);
+		return -1;
+	}
+	if (check_sentinels(c, path, errbuf, errlen) < 0)
+		return -1;
+	if (c->redis_min_replicas && c->redis_wait_timeout_ms >= c->redis_timeout_ms) {
+		snprintf(errbuf, errlen, "%s: redis_wait_timeout_ms (%u) must be less than redis_timeout_ms (%u)", path,
+			 c->redis_wait_timeout_ms, c->redis_timeout_ms);
 		return -1;
 	}
 	if (!c->key_prefix) {
@@ -143,7 +195,7 @@ conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 bool
 conf_has_redis(const struct conf *c)
 {
-	return c->redis_socket || c->redis_host;
+	return c->redis_socket || c->redis_host || c->redis_sentinels;
 }
 
 void

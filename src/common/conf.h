@@ -44,15 +44,21 @@ struct conf {
 	/* Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
-	/* Redis; no redis_socket and no redis_host means no Redis. */
+	/* Redis; none of redis_socket, redis_host and redis_sentinels means no Redis. */
 	char *redis_socket;		/* owned */
 	char *redis_host;		/* owned */
 	unsigned redis_port;
 	char *redis_username;		/* owned; NULL = default user */
 	char *redis_password;		/* owned; NULL = no AUTH */
 	unsigned redis_db;
-	unsigned redis_connect_timeout_ms;
+	char *redis_sentinels;		/* owned; "host:port, ...": ask them for the master */
+	char *redis_master_name;	/* owned; the master's name in Sentinel */
+	char *redis_sentinel_username;	/* owned; NULL = default user */
+	char *redis_sentinel_password;	/* owned; NULL = no AUTH */
+	unsigned redis_connect_timeout_ms;	/* each address tried */
 	unsigned redis_timeout_ms;	/* every command; a silent server must not hang us */
+	unsigned redis_min_replicas;	/* replicas that must acknowledge a message's writes */
+	unsigned redis_wait_timeout_ms;	/* ... within this time (WAIT) */
 	char *key_prefix;		/* owned; keys are "{prefix}:..." */
 	unsigned stream_maxlen;		/* approximate trimming; 0 = none */
 	unsigned dedup_ttl_days;	/* lifetime of a report's marker; 0 = forever */
@@ -94,6 +100,9 @@ int conf_check(const struct conf *c, const char *path, char *errbuf, size_t errl
 
 /* dmarc-consume's checks of its settings against each other (dmarc-pipe ignores those settings). */
 int conf_check_consumer(const struct conf *c, const char *path, char *errbuf, size_t errlen);
+
+/* Where Sentinel listens when an address in redis_sentinels gives no port. */
+#define SENTINEL_PORT 26379
 
 /* True when records are to be stored in Redis. */
 bool conf_has_redis(const struct conf *c);

@@ -1,6 +1,7 @@
 /* deadline.c - the per-message time limit; see deadline.h. */
 #include "config.h"
 
+#include <limits.h>
 #include <time.h>
 
 #include "deadline.h"
@@ -26,6 +27,19 @@ deadline_passed(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return now.tv_sec > deadline_at.tv_sec ||
 	       (now.tv_sec == deadline_at.tv_sec && now.tv_nsec >= deadline_at.tv_nsec);
+}
+
+unsigned
+deadline_remaining_ms(void)
+{
+	struct timespec now;
+	long long ms;
+
+	if (!deadline_secs)
+		return UINT_MAX;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline_at.tv_sec - now.tv_sec) * 1000 + (deadline_at.tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms >= UINT_MAX ? UINT_MAX - 1 : (unsigned)ms;
 }
 
 unsigned

@@ -16,6 +16,9 @@ void deadline_start(unsigned seconds);
 /* True once the deadline has passed. */
 bool deadline_passed(void);
 
+/* Milliseconds left (0 once passed; UINT_MAX without a deadline). */
+unsigned deadline_remaining_ms(void);
+
 /* The configured seconds, for messages. */
 unsigned deadline_seconds(void);
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "hostport.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -72,32 +73,23 @@ serve(void *cls, struct MHD_Connection *conn, const char *url, const char *metho
 		     h->page.len);
 }
 
-/* "host:port" or "[v6]:port" into an address; 0 or -1 with a reason. */
+/* metrics_listen into an address; 0 or -1 with a reason. */
 static int
 resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct dp_error *err)
 {
-	char host[256];
-	const char *colon = strrchr(listen, ':');
+	struct hostport hp;
 	struct addrinfo hints = { 0 }, *ai;
-	size_t hl;
+	char why[DP_REASON_MAX], port[8];
 	int rc;
 
-	if (!colon || colon == listen || !colon[1]) {
-		dp_fail(err, DP_REFUSE, "metrics_listen \"%s\": want host:port", listen);
+	if (hostport_parse(listen, strlen(listen), 0, &hp, why, sizeof why) < 0) {
+		dp_fail(err, DP_REFUSE, "metrics_listen %s", why);
 		return -1;
 	}
-	hl = (size_t)(colon - listen);
-	if (listen[0] == '[' && colon[-1] == ']')
-		listen++, hl -= 2;
-	if (hl >= sizeof host) {
-		dp_fail(err, DP_REFUSE, "metrics_listen \"%s\": host name too long", listen);
-		return -1;
-	}
-	memcpy(host, listen, hl);
-	host[hl] = '\0';
+	snprintf(port, sizeof port, "%u", hp.port);
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
-	if ((rc = getaddrinfo(host, colon + 1, &hints, &ai))) {
+	if ((rc = getaddrinfo(hp.host, port, &hints, &ai))) {
 		dp_fail(err, DP_REFUSE, "metrics_listen \"%s\": %s", listen, gai_strerror(rc));
 		return -1;
 	}

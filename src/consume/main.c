@@ -279,8 +279,8 @@ main(int argc, char **argv)
 	}
 	log_open("dmarc-consume", conf.syslog_facility, conf.syslog, verbose, conf.syslog_socket);
 	if (!conf_has_redis(&conf)) {
-		log_err("event=config reason=\"%s: neither redis_socket nor redis_host is set\"", conf_path);
-		fprintf(stderr, "dmarc-consume: config: %s: neither redis_socket nor redis_host is set\n", conf_path);
+		log_err("event=config reason=\"%s: none of redis_socket, redis_host and redis_sentinels is set\"", conf_path);
+		fprintf(stderr, "dmarc-consume: config: %s: none of redis_socket, redis_host and redis_sentinels is set\n", conf_path);
 		rc = 78;
 		goto out;
 	}

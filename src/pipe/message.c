@@ -347,6 +347,13 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 			note_reason(res, RANK_REFUSED_REPORT + 1, m.err.reason);
 		}
 	}
+	/* Complete in the stream is not enough with redis_min_replicas: on enough replicas too. */
+	if (rc != DP_TEMPFAIL && m.err.status != DP_TEMPFAIL && res->reports > 0 && pl->store) {
+		struct dp_error werr = { DP_OK, "" };
+
+		if (store_replicated(pl->store, &werr) != DP_OK)
+			m.err = werr;
+	}
 	if (rc == DP_TEMPFAIL || m.err.status == DP_TEMPFAIL) {
 		res->status = MSG_TEMPFAIL;
 		snprintf(res->reason, sizeof res->reason, "%s", m.err.reason);

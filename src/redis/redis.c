@@ -5,31 +5,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "dial.h"
 #include "log.h"
 #include "redis.h"
+#include "sentinel.h"
 
 struct redis {
 	const struct conf *conf;	/* not owned */
 	redisContext *ctx;		/* NULL when not connected */
+	char addr[300];			/* the server, for messages: where we are or were last connected */
 };
-
-static struct timeval
-ms_to_tv(unsigned ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-
-	return tv;
-}
 
 struct redis *
 redis_new(const struct conf *c)
 {
 	struct redis *r = calloc(1, sizeof *r);
 
-	if (r)
-		r->conf = c;
+	if (!r)
+		return NULL;
+	r->conf = c;
+	/* Until a connection says more: the socket, the host, or the master's name. */
+	if (c->redis_socket)
+		snprintf(r->addr, sizeof r->addr, "%s", c->redis_socket);
+	else if (c->redis_host)
+		dial_addr(r->addr, sizeof r->addr, c->redis_host, c->redis_port);
+	else
+		snprintf(r->addr, sizeof r->addr, "master \"%s\"", c->redis_master_name ? c->redis_master_name : "");
 	return r;
 }
 
@@ -50,124 +52,67 @@ redis_free(struct redis *r)
 	free(r);
 }
 
-/* Where we connect, for messages. */
-static void
-where(const struct conf *c, char *buf, size_t len)
-{
-	if (c->redis_socket)
-		snprintf(buf, len, "%s", c->redis_socket);
-	else
-		snprintf(buf, len, "%s:%u", c->redis_host, c->redis_port);
-}
-
 /*
  * Server errors in words: Redis says "NOAUTH" to a small command and
  * "Protocol error: unauthenticated multibulk length" to a large one when
  * it wants a password nobody configured.
  */
+/*
+ * A server that turned replica (a failover), or is loading or cut off from
+ * its master, will not take our writes: drop the connection so that the
+ * next one finds the master anew.  Pipelines drop theirs on any failure.
+ */
+static bool
+not_the_master(const char *error)
+{
+	return !strncmp(error, "READONLY", 8) || !strncmp(error, "LOADING", 7) || !strncmp(error, "MASTERDOWN", 10);
+}
+
 enum dp_status
 redis_reply_fail(struct redis *r, const redisReply *reply, const char *what, struct dp_error *err)
 {
-	char addr[300];
-
-	where(r->conf, addr, sizeof addr);
 	if (!reply || reply->type != REDIS_REPLY_ERROR)
-		return dp_fail(err, DP_TEMPFAIL, "redis at %s: unexpected reply (%s)", addr, what);
+		return dp_fail(err, DP_TEMPFAIL, "redis at %s: unexpected reply (%s)", r->addr, what);
 	if (!strncmp(reply->str, "NOAUTH", 6) || strstr(reply->str, "unauthenticated"))
-		return dp_fail(err, DP_TEMPFAIL, "redis at %s: NOAUTH: password required%s (%s)", addr,
+		return dp_fail(err, DP_TEMPFAIL, "redis at %s: NOAUTH: password required%s (%s)", r->addr,
 			       r->conf->redis_password ? "" : ", and redis_password is not set", what);
-	return dp_fail(err, DP_TEMPFAIL, "redis at %s: %.*s (%s)", addr, (int)reply->len, reply->str, what);
+	return dp_fail(err, DP_TEMPFAIL, "redis at %s: %.*s (%s)", r->addr, (int)reply->len, reply->str, what);
 }
 
 /*
  * The connection failed during a command: whether it ran is unknown, so
- * the connection is dropped.  saved_errno is errno right after the call:
- * hiredis reports a timeout as the EAGAIN of its read or write.
+ * the connection is dropped.  saved_errno is errno right after the call.
  */
 static void
 connection_failed(struct redis *r, const char *what, int saved_errno, struct dp_error *err)
 {
-	redisContext *c = r->ctx;
-	char addr[300];
+	char why[200];
 
-	where(r->conf, addr, sizeof addr);
-	if (c->err == REDIS_ERR_OOM)
+	dial_failure(r->ctx, saved_errno, r->conf->redis_timeout_ms, why, sizeof why);
+	if (!strcmp(why, DP_REASON_OOM))
 		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	else if (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: timed out after %u ms (%s)", addr,
-			r->conf->redis_timeout_ms, what);
-	else if (c->err == REDIS_ERR_EOF ||
-		 (c->err == REDIS_ERR_IO && (saved_errno == ECONNRESET || saved_errno == EPIPE)))
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: connection closed by the server (%s)", addr, what);
 	else
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", addr, c->errstr[0] ? c->errstr : "no reply", what);
+		dp_fail(err, DP_TEMPFAIL, "redis at %s: %s (%s)", r->addr, why, what);
 	redis_disconnect(r);
-}
-
-/* A command on a fresh connection that must answer OK. */
-static enum dp_status
-setup_command(struct redis *r, int argc, const char **argv, const char *what, struct dp_error *err)
-{
-	redisReply *reply;
-	enum dp_status rc = DP_OK;
-
-	if (!(reply = redis_commandv(r, argc, argv, what, err)))
-		return DP_TEMPFAIL;
-	if (reply->type != REDIS_REPLY_STATUS)
-		rc = redis_reply_fail(r, reply, what, err);
-	freeReplyObject(reply);
-	return rc;
 }
 
 static enum dp_status
 redis_connect(struct redis *r, struct dp_error *err)
 {
 	const struct conf *c = r->conf;
-	struct timeval ctv = ms_to_tv(c->redis_connect_timeout_ms);
-	struct timeval tv = ms_to_tv(c->redis_timeout_ms);
-	char addr[300];
+	struct dial_opts o = { c->redis_username, c->redis_password, c->redis_db, c->redis_connect_timeout_ms,
+			       c->redis_timeout_ms, "redis" };
 
-	where(c, addr, sizeof addr);
-	r->ctx = c->redis_socket ? redisConnectUnixWithTimeout(c->redis_socket, ctv)
-				 : redisConnectWithTimeout(c->redis_host, (int)c->redis_port, ctv);
+	if (c->redis_socket)
+		r->ctx = dial_unix(c->redis_socket, &o, err);
+	else if (c->redis_host)
+		r->ctx = dial_tcp(c->redis_host, c->redis_port, &o, err);
+	else
+		r->ctx = sentinel_connect(c, &o, r->addr, sizeof r->addr, err);
 	if (!r->ctx)
-		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	if (r->ctx->err == REDIS_ERR_OOM) {
-		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		redis_disconnect(r);
 		return DP_TEMPFAIL;
-	}
-	if (r->ctx->err) {
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: cannot connect: %s", addr, r->ctx->errstr);
-		redis_disconnect(r);
-		return DP_TEMPFAIL;
-	}
-	/* The connect timeout does not cover commands: without this a silent server hangs us. */
-	if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
-		dp_fail(err, DP_TEMPFAIL, "redis at %s: cannot set the command timeout", addr);
-		redis_disconnect(r);
-		return DP_TEMPFAIL;
-	}
-	if (c->redis_password) {
-		const char *argv[3] = { "AUTH", c->redis_username ? c->redis_username : c->redis_password,
-					c->redis_password };
-
-		if (setup_command(r, c->redis_username ? 3 : 2, argv, "AUTH", err) != DP_OK)
-			goto fail;
-	}
-	if (c->redis_db) {
-		char db[16];
-		const char *argv[2] = { "SELECT", db };
-
-		snprintf(db, sizeof db, "%u", c->redis_db);
-		if (setup_command(r, 2, argv, "SELECT", err) != DP_OK)
-			goto fail;
-	}
-	log_debug("connected to redis at %s", addr);
+	log_debug("connected to redis at %s", r->addr);
 	return DP_OK;
-fail:
-	redis_disconnect(r);
-	return DP_TEMPFAIL;
 }
 
 redisReply *
@@ -180,6 +125,8 @@ redis_command(struct redis *r, int argc, const char **argv, const size_t *lens, 
 		return NULL;
 	if (!(reply = redisCommandArgv(r->ctx, argc, argv, lens)))
 		connection_failed(r, what, errno, err);
+	else if (reply->type == REDIS_REPLY_ERROR && not_the_master(reply->str))
+		redis_disconnect(r);	/* no replies are owed: safe to drop here */
 	return reply;
 }
 
@@ -254,4 +201,29 @@ redis_next_reply(struct redis *r, const char *what, struct dp_error *err)
 		return NULL;
 	}
 	return reply;
+}
+
+enum dp_status
+redis_wait_replicas(struct redis *r, const char *what, struct dp_error *err)
+{
+	const struct conf *c = r->conf;
+	char n[16], ms[16];
+	const char *argv[] = { "WAIT", n, ms };
+	redisReply *reply;
+	enum dp_status rc = DP_OK;
+
+	if (!c->redis_min_replicas)
+		return DP_OK;
+	snprintf(n, sizeof n, "%u", c->redis_min_replicas);
+	snprintf(ms, sizeof ms, "%u", c->redis_wait_timeout_ms);
+	if (!(reply = redis_commandv(r, 3, argv, what, err)))
+		return DP_TEMPFAIL;
+	if (reply->type != REDIS_REPLY_INTEGER)
+		rc = redis_reply_fail(r, reply, what, err);
+	else if (reply->integer < (long long)c->redis_min_replicas)
+		rc = dp_fail(err, DP_TEMPFAIL, "redis at %s: %lld of redis_min_replicas = %u replicas acknowledged "
+			     "within %u ms (%s)", r->addr, reply->integer, c->redis_min_replicas,
+			     c->redis_wait_timeout_ms, what);
+	freeReplyObject(reply);
+	return rc;
 }

@@ -1,5 +1,8 @@
 /*
- * redis.h - one hiredis connection, made when first needed.
+ * redis.h - one hiredis connection, made when first needed: to
+ * redis_socket, to redis_host (every address it resolves to), or to the
+ * master the sentinels of redis_sentinels name (sentinel.h), asked again
+ * on every reconnect.
  *
  * Every command runs under redis_timeout_ms.  After any I/O error or
  * timeout the outcome of the command is unknown: the connection is
@@ -57,6 +60,15 @@ enum dp_status redis_flush(struct redis *r, const char *what, struct dp_error *e
 /* Turn an error reply (or an unexpected one) into a tempfail; returns DP_TEMPFAIL. */
 enum dp_status redis_reply_fail(struct redis *r, const redisReply *reply, const char *what,
 				struct dp_error *err);
+
+/*
+ * With redis_min_replicas set: WAIT until that many replicas have
+ * acknowledged this connection's writes so far, else a tempfail saying
+ * how many did.  The replication stream is ordered, so this covers every
+ * write the master applied before ours too.  DP_OK at once without
+ * redis_min_replicas.
+ */
+enum dp_status redis_wait_replicas(struct redis *r, const char *what, struct dp_error *err);
 
 /* Drop the connection (the next command reconnects). */
 void redis_disconnect(struct redis *r);

@@ -11,6 +11,7 @@
  *   {P}:<stream>      a kind's stream (kind.h), one entry per record, its
  *                     fields in their flat form (fields.h)
  *   {P}:report:<rid>  the report's marker: a hash of next, total, done
+ *   {P}:replicated    the time a delivery last waited for replicas
  */
 #ifndef DP_STORE_H
 #define DP_STORE_H
@@ -63,6 +64,15 @@ enum dp_status store_lookup(struct store *s, const char *rid, struct store_marke
  */
 enum dp_status store_report(struct store *s, const struct kind_report *r, const struct store_marker *m,
 			    store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err);
+
+/*
+ * With redis_min_replicas: once a message's reports are complete (stored
+ * now or before), wait until that many replicas hold them (WAIT after a
+ * write of {P}:replicated, which follows every write the master applied
+ * before it).  DP_TEMPFAIL when fewer acknowledged in time: the MTA
+ * retries, and the retry stores nothing twice and waits again.
+ */
+enum dp_status store_replicated(struct store *s, struct dp_error *err);
 
 /*
  * Count refused reports for dmarc-consume's dmarc_invalid_reports_total:

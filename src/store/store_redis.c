@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "fields.h"
@@ -34,6 +35,7 @@
 
 #define WHAT_LOOKUP "looking up a report"
 #define WHAT_STORE "storing a chunk"
+#define WHAT_REPLICAS "waiting for replicas"
 /* Other deliveries of the report move its marker; something else touching it this often is wrong. */
 #define MAX_MISSES 1000
 
@@ -563,4 +565,27 @@ store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1])
 			log_warn("event=count reason=\"redis: %s (counting refused reports)\"", reply->str);
 		freeReplyObject(reply);
 	}
+}
+
+enum dp_status
+store_replicated(struct store *s, struct dp_error *err)
+{
+	char key[300], now[24];
+	const char *argv[] = { "SET", key, now };
+	redisReply *reply;
+	enum dp_status rc = DP_OK;
+
+	if (!s->conf->redis_min_replicas)
+		return DP_OK;
+	/* WAIT counts replicas that have this connection's last write: make one, after everything relied on. */
+	snprintf(key, sizeof key, "{%s}:replicated", s->conf->key_prefix);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	if (!(reply = redis_commandv(s->redis, 3, argv, WHAT_REPLICAS, err)))
+		return DP_TEMPFAIL;
+	if (reply->type != REDIS_REPLY_STATUS)
+		rc = redis_reply_fail(s->redis, reply, WHAT_REPLICAS, err);
+	freeReplyObject(reply);
+	if (rc == DP_OK)
+		rc = redis_wait_replicas(s->redis, WHAT_REPLICAS, err);
+	return rc;
 }

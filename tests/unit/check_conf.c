@@ -111,7 +111,16 @@ END_TEST
 START_TEST(cross_checks)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ "redis_socket = /run/redis.sock\nredis_host = 127.0.0.1\n", "redis_socket or redis_host, not both" },
+		{ "redis_socket = /run/redis.sock\nredis_host = 127.0.0.1\n", "set one of redis_socket, redis_host and redis_sentinels" },
+		{ "redis_host = r\nredis_sentinels = s1\nredis_master_name = m\n", "set one of redis_socket, redis_host" },
+		{ "redis_sentinels = s1:26379\n", "redis_sentinels and redis_master_name go together" },
+		{ "redis_master_name = m\n", "redis_sentinels and redis_master_name go together" },
+		{ "redis_sentinels = s1, 2001:db8::1\nredis_master_name = m\n", "write an IPv6 address as [address]:port" },
+		{ "redis_sentinels = s1:0\nredis_master_name = m\n", "port 0" },
+		{ "redis_sentinels = ,\nredis_master_name = m\n", "names no sentinel" },
+		{ "redis_sentinels = s1\nredis_master_name = m\nredis_sentinel_username = u\n",
+		  "redis_sentinel_username needs redis_sentinel_password" },
+		{ "redis_min_replicas = 1\nredis_wait_timeout_ms = 10000\n", "redis_wait_timeout_ms (10000) must be less than" },
 		{ "key_prefix = a{b}\n", "key_prefix may not contain braces" },
 		{ "key_prefix =\n", "key_prefix must not be empty" },
 		{ "redis_username = u\n", "redis_username needs redis_password" },
@@ -133,6 +142,15 @@ START_TEST(cross_checks)
 
 		ck_assert_str_eq(load(&c, "redis_socket = /run/redis.sock\n"), "");
 		ck_assert_int_eq(conf_check(&c, "test.conf", err, sizeof err), 0);
+		ck_assert(conf_has_redis(&c));
+		conf_free(&c);
+	}
+	{
+		struct conf c;
+		char err[512] = "";
+
+		ck_assert_str_eq(load(&c, "redis_sentinels = s1, [::1]:26380 ,10.0.0.3\nredis_master_name = m\n"), "");
+		ck_assert_msg(conf_check(&c, "test.conf", err, sizeof err) == 0, "%s", err);
 		ck_assert(conf_has_redis(&c));
 		conf_free(&c);
 	}
