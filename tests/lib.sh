@@ -55,9 +55,11 @@ redis_start() {
 	return 1
 }
 
-# stream_uniq SOCKET KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
+# stream_uniq SOCKET|PORT KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
 stream_uniq() {
-	redis-cli -s "$1" EVAL "local seen, n, dup = {}, 0, 0
+	local at=-s
+	case "$1" in *[!0-9]*) ;; *) at=-p ;; esac
+	redis-cli "$at" "$1" EVAL "local seen, n, dup = {}, 0, 0
 		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
 			local f, rid, ord = e[2]
 			for i = 1, #f, 2 do

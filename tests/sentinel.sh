@@ -1,0 +1,181 @@
+#!/bin/bash
+# Redis with Sentinel: a master, two replicas and three sentinels on
+# loopback.  SENTINEL FAILOVER in the middle of a 20,000-record report with
+# redis_min_replicas = 2 (every replica: a replica promoted while the old
+# master still takes writes has stopped acknowledging), then kill -9 of the
+# master mid-report with redis_min_replicas = 1: dmarc-pipe exits 0 or 75
+# only, an exit 0 means the new master has every record, a delivery during
+# the election defers, and after redelivery through the new master every
+# record is in the stream once.  redis_min_replicas = 1 with the only
+# replica stopped defers; with it back, the message is stored once.  TAP.
+# Starts and stops its own servers by PID.
+. "${srcdir:-.}/tests/lib.sh"
+
+command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
+	skip_all "redis-server is not installed (tests/install-deps installs it)"
+
+# Six ports in a row, picked at random and checked free: three nodes, three sentinels.
+for try in $(seq 20); do
+	base=$((20000 + RANDOM % 30000))
+	busy=no
+	for p in $(seq "$base" $((base + 6))); do
+		ss -Htln "sport = :$p" 2> /dev/null | grep -q . && busy=yes
+	done
+	[ "$busy" = no ] && break
+done
+nodes="$base $((base + 1)) $((base + 2))"
+sentinels="$((base + 3)) $((base + 4)) $((base + 5))"
+unused=$((base + 6))	# no sentinel here: the list's first entry, to be skipped
+declare -A pid
+
+node_start() {	# PORT [MASTER-PORT]
+	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+		--logfile "$work/node-$1.log" ${2:+--replicaof 127.0.0.1 "$2"} &
+	pid[$1]=$!
+	bg_pids="$bg_pids $!"
+}
+sentinel_start() {	# PORT MASTER-PORT
+	cat > "$work/sentinel-$1.conf" <<-EOF
+	port $1
+	bind 127.0.0.1
+	dir $work
+	logfile $work/sentinel-$1.log
+	sentinel monitor m 127.0.0.1 $2 2
+	sentinel down-after-milliseconds m 1000
+	sentinel failover-timeout m 6000
+	EOF
+	redis-server "$work/sentinel-$1.conf" --sentinel &
+	bg_pids="$bg_pids $!"
+}
+up() { [ "$(redis-cli -p "$1" PING 2> /dev/null)" = PONG ]; }
+master() { redis-cli -p "$((base + 3))" SENTINEL get-master-addr-by-name m 2> /dev/null | sed -n 2p; }
+# wait_for SECONDS COMMAND...: until the command succeeds.
+wait_for() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# A new master that every sentinel names, that says it is one, and that has N replicas online.
+settled_on_new() {	# OLD-PORT N
+	local m s
+	m=$(master)
+	[ -n "$m" ] && [ "$m" != "$1" ] || return 1
+	for s in $sentinels; do
+		[ "$(redis-cli -p "$s" SENTINEL get-master-addr-by-name m | sed -n 2p)" = "$m" ] || return 1
+	done
+	redis-cli -p "$m" ROLE | head -1 | grep -qx master &&
+		[ "$(redis-cli -p "$m" INFO replication | grep -c 'state=online')" -ge "$2" ]
+}
+synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
+conf() {	# FILE PREFIX [lines...]
+	{
+		echo "syslog = no"
+		echo "redis_sentinels = 127.0.0.1:$unused, $(for s in $sentinels; do printf '127.0.0.1:%s, ' "$s"; done | sed 's/, $//')"
+		echo "redis_master_name = m"
+		echo "redis_connect_timeout_ms = 500"
+		echo "redis_timeout_ms = 5000"
+		echo "key_prefix = $2"
+		printf '%s\n' "${@:3}"
+	} > "$1"
+}
+# deliver_until_stored CONF MAIL: redeliver as the MTA would until exit 0; prints the exit codes seen.
+deliver_until_stored() {
+	local rc codes=
+	for i in $(seq 120); do
+		"$DMARC_PIPE" -c "$1" < "$2" > /dev/null 2>> "$work/deliveries.err"
+		rc=$?
+		codes="$codes $rc"
+		[ "$rc" -ne 75 ] && break
+		sleep 0.5
+	done
+	echo "$codes"
+}
+# Only 0 and 75, and 0 last.
+only_0_or_75() { [ -z "$(echo "$1" | tr ' ' '\n' | grep -v '^$' | grep -vx '0\|75')" ] && [ "${1##* }" = 0 ]; }
+
+echo "1..15"
+first=${nodes%% *}
+for p in $nodes; do
+	if [ "$p" = "$first" ]; then node_start "$p"; else node_start "$p" "$first"; fi
+done
+for p in $nodes; do wait_for 10 up "$p" || { echo "Bail out! redis-server on port $p did not start"; exit 1; }; done
+for s in $sentinels; do sentinel_start "$s" "$first"; done
+for s in $sentinels; do wait_for 10 up "$s" || { echo "Bail out! sentinel on port $s did not start"; exit 1; }; done
+wait_for 20 eval '[ "$(redis-cli -p "$first" INFO replication | grep -c "state=online")" -eq 2 ]' ||
+	{ echo "Bail out! the replicas did not sync"; exit 1; }
+# Sentinels learn replicas from the master's INFO, every ten seconds: wait until each knows both.
+knows_both() {
+	local s
+	for s in $sentinels; do
+		[ "$(redis-cli -p "$s" SENTINEL replicas m | grep -cx name)" -eq 2 ] || return 1
+	done
+}
+wait_for 30 knows_both || { echo "Bail out! the sentinels did not learn both replicas"; exit 1; }
+synthetic 20000 sentinel-20000 "$work/big.eml"
+
+# --- found through the sentinels, the first of which does not answer ----------
+conf "$work/first.conf" first
+"$DMARC_PIPE" -c "$work/first.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2> "$work/err"
+ok "stored through the master the sentinels name" $? "$(cat "$work/err")"
+is "on the master" "$(redis-cli -p "$first" XLEN '{first}:records')" 2
+
+# --- SENTINEL FAILOVER in the middle of a report --------------------------------
+conf "$work/a.conf" a "redis_min_replicas = 2" "redis_chunk_records = 20"
+"$DMARC_PIPE" -c "$work/a.conf" < "$work/big.eml" > /dev/null 2> "$work/a.err" &
+p=$!
+wait_for 30 eval '[ "$(redis-cli -p "$first" XLEN "{a}:records")" -ge 3000 ]'
+redis-cli -p "$((base + 3))" SENTINEL FAILOVER m > /dev/null
+wait "$p"
+codes="$?"
+wait_for 60 settled_on_new "$first" 2 || echo "# no new master after SENTINEL FAILOVER"
+a_master=$(master)
+before=$(stream_uniq "$a_master" '{a}:records')
+codes="$codes $(deliver_until_stored "$work/a.conf" "$work/big.eml")"
+echo "# SENTINEL FAILOVER: the interrupted delivery and the redeliveries exited$codes ($(head -c 200 "$work/a.err"))"
+ok "SENTINEL FAILOVER mid-report: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+ok "the master changed" "$([ "$a_master" != "$first" ]; echo $?)" "still $a_master"
+ok "an exit 0 meant stored: the new master had the records before any redelivery" \
+	"$([ "${codes%% *}" != 0 ] || [ "$before" = "20000 0" ]; echo $?)" "exit ${codes%% *}, then $before"
+is "every record in the new master's stream once" "$(stream_uniq "$a_master" '{a}:records')" "20000 0"
+
+# --- kill -9 of the master in the middle of a report ----------------------------
+conf "$work/b.conf" b "redis_min_replicas = 1" "redis_chunk_records = 20"
+"$DMARC_PIPE" -c "$work/b.conf" < "$work/big.eml" > /dev/null 2> "$work/b.err" &
+p=$!
+wait_for 30 eval '[ "$(redis-cli -p "$a_master" XLEN "{b}:records")" -ge 3000 ]'
+kill -9 "${pid[$a_master]}"
+wait "${pid[$a_master]}" 2> /dev/null
+bg_pids=${bg_pids/ ${pid[$a_master]}/}
+wait "$p"
+codes="$?"
+# The sentinels still name the dead master for a second or more: a delivery now defers.
+conf "$work/election.conf" election
+"$DMARC_PIPE" -c "$work/election.conf" < "$FIXTURES/mail-zip.eml" > "$work/out" 2> /dev/null
+is "a delivery during the election: exit 75" $? 75
+ok "with the one 4.3.0 line Postfix logs" "$(one_tempfail_line "$work/out"; echo $?)" "$(cat "$work/out")"
+wait_for 60 settled_on_new "$a_master" 1 || echo "# no new master after kill -9"
+b_master=$(master)
+before=$(stream_uniq "$b_master" '{b}:records')
+codes="$codes $(deliver_until_stored "$work/b.conf" "$work/big.eml")"
+echo "# kill -9: the interrupted delivery and the redeliveries exited$codes ($(head -c 200 "$work/b.err"))"
+ok "kill -9 of the master mid-report: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+ok "an exit 0 meant stored: the new master had the records before any redelivery" \
+	"$([ "${codes%% *}" != 0 ] || [ "$before" = "20000 0" ]; echo $?)" "exit ${codes%% *}, then $before"
+is "every record in the new master's stream once" "$(stream_uniq "$b_master" '{b}:records')" "20000 0"
+is "and the report stored before both failovers is still there" "$(redis-cli -p "$b_master" XLEN '{first}:records')" 2
+
+# --- redis_min_replicas = 1 with the only replica stopped ------------------------
+replica=$(for p in $nodes; do [ "$p" != "$a_master" ] && [ "$p" != "$b_master" ] && echo "$p"; done)
+conf "$work/w.conf" w "redis_min_replicas = 1" "redis_wait_timeout_ms = 500"
+kill -STOP "${pid[$replica]}"
+"$DMARC_PIPE" -c "$work/w.conf" < "$FIXTURES/mail-zip.eml" > "$work/out" 2> /dev/null
+is "the only replica stopped: exit 75" $? 75
+ok "saying how many replicas acknowledged" \
+	"$(grep -q '^4\.3\.0 dmarc-pipe: redis at .*: 0 of redis_min_replicas = 1 replicas acknowledged within 500 ms' "$work/out"; echo $?)" \
+	"$(cat "$work/out")"
+kill -CONT "${pid[$replica]}"
+codes=$(deliver_until_stored "$work/w.conf" "$FIXTURES/mail-zip.eml")
+is "with the replica back: stored once" "${codes##* } $(stream_uniq "$b_master" '{w}:records')" "0 2 0"
