@@ -55,6 +55,20 @@ redis_start() {
 	return 1
 }
 
+# free_ports N: the first of N loopback TCP ports in a row that nothing listens on.
+free_ports() {
+	local try base p busy
+	for try in $(seq 20); do
+		base=$((20000 + RANDOM % 30000))
+		busy=no
+		for p in $(seq "$base" $((base + $1 - 1))); do
+			ss -Htln "sport = :$p" 2> /dev/null | grep -q . && busy=yes
+		done
+		[ "$busy" = no ] && break
+	done
+	echo "$base"
+}
+
 # stream_uniq SOCKET|PORT KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
 stream_uniq() {
 	local at=-s

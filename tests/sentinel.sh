@@ -14,15 +14,8 @@
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/install-deps installs it)"
 
-# Six ports in a row, picked at random and checked free: three nodes, three sentinels.
-for try in $(seq 20); do
-	base=$((20000 + RANDOM % 30000))
-	busy=no
-	for p in $(seq "$base" $((base + 6))); do
-		ss -Htln "sport = :$p" 2> /dev/null | grep -q . && busy=yes
-	done
-	[ "$busy" = no ] && break
-done
+# Seven ports: three nodes, three sentinels, and one where nothing listens.
+base=$(free_ports 7)
 nodes="$base $((base + 1)) $((base + 2))"
 sentinels="$((base + 3)) $((base + 4)) $((base + 5))"
 unused=$((base + 6))	# no sentinel here: the list's first entry, to be skipped
