@@ -34,5 +34,8 @@ sng -F --no-caps -f "$work/syslog-ng.conf" -R "$work/persist" -p "$work/syslog-n
 bg_pids="$bg_pids $!"
 for i in $(seq 200); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
 [ -S "$work/log.sock" ] || { sed 's/^/# /' "$work/syslog-ng.out"; exit 1; }
+# $! is the subshell running sng: syslog-ng itself is stopped by the PID it wrote.
+for i in $(seq 100); do [ -s "$work/syslog-ng.pid" ] && break; sleep 0.05; done
+bg_pids="$(cat "$work/syslog-ng.pid" 2> /dev/null) $bg_pids"
 
 syslog_checks "$work/log.sock" "$work/log"
