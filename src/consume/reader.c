@@ -676,6 +676,13 @@ reader_ack(struct reader *rd, const struct entries *es, const struct ack_counter
 		freeReplyObject(reply);
 	}
 	free(keep);
+	/*
+	 * With redis_min_replicas, a failover must not take back what the
+	 * files now hold: if too few replicas have the acknowledgement, stop
+	 * and retry after a pause like any Redis error, rather than write more.
+	 */
+	if (rc == DP_OK && *acked)
+		rc = redis_wait_replicas(rd->redis, "waiting for replicas", err);
 	if (rc == DP_OK || err->status)
 		return rc;
 	return dp_fail(err, DP_TEMPFAIL, "redis: acknowledging entries did not settle");
