@@ -3,10 +3,13 @@
  * UTC day the record was stored (its stream ID's time, so a record
  * redelivered after midnight goes to the same file), one object per line,
  * appended and fsynced before the acknowledgement.  Each line ends with
- * its stream_id: entries delivered before (recovered) are looked up in
- * the file first, so a crash between the write and the acknowledgement
- * doubles nothing.  Writers hold an flock(2) on the file; a line cut short
- * by a crash is cut off before the next append.
+ * its stream_id, and entries that may be in the file already are looked
+ * up there first: those delivered before (recovered), and those no newer
+ * than the newest of their kind in the file.  The second catches what
+ * Redis forgot: a failover or a restart that loses an acknowledgement (and
+ * the read before it) delivers the entries again as new.  Writers hold an
+ * flock(2) on the file; a line cut short by a crash is cut off before the
+ * next append.
  */
 #include "config.h"
 
@@ -25,10 +28,18 @@
 #include "log.h"
 #include "consume_sink.h"
 
+struct stream_pos {
+	uint64_t ms, seq;
+};
+
 struct daily {
 	const struct conf *conf;
 	struct layout layouts[KIND_COUNT];
 	struct buf out, scratch, line;
+	/* The day file written last: read up to known_to, and the newest stream ID of each kind in it. */
+	char day[11];
+	off_t known_to;
+	struct stream_pos newest[KIND_COUNT];
 };
 
 static bool
@@ -121,49 +132,134 @@ id_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static bool
+pos_after(struct stream_pos a, struct stream_pos b)
+{
+	return a.ms > b.ms || (a.ms == b.ms && a.seq > b.seq);
+}
+
 /*
- * Mark in seen[] the entries among ids[] (sorted) whose line of kind is
- * in the file already: a line ends ,"stream_id":"<id>"} and its third
- * member is "kind":"<kind>".
+ * Call fn for every complete line of fd from offset at on, the line
+ * NUL-terminated without its newline (fn may write into it).
  */
 static int
-find_written(int fd, const char *kind, const char **ids, size_t n, bool *seen, const struct entries *es,
-	     struct buf *line)
+for_each_line(int fd, off_t at, struct buf *line, int (*fn)(char *line, void *arg), void *arg)
 {
-	char block[65536], pattern[64];
+	char block[65536];
 	ssize_t got;
-	off_t at = 0;
 
-	snprintf(pattern, sizeof pattern, ",\"kind\":\"%s\",", kind);
 	buf_reset(line);
 	while ((got = pread(fd, block, sizeof block, at)) > 0) {
 		char *p = block, *end = block + got, *nl;
 
 		at += got;
 		for (; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-			const char *s, *id, *q;
-			const char **hit;
-
-			if (buf_append(line, p, (size_t)(nl - p)) < 0 || buf_putc(line, '\0') < 0)
+			if (buf_append(line, p, (size_t)(nl - p)) < 0 || buf_putc(line, '\0') < 0 ||
+			    fn(line->data, arg) < 0)
 				return -1;
-			s = line->data;
-			if (strstr(s, pattern) && (id = strstr(s, ",\"stream_id\":\"")) && (q = strchr(id + 14, '"'))) {
-				*(char *)q = '\0';
-				id += 14;
-				if ((hit = bsearch(&id, ids, n, sizeof *ids, id_cmp))) {
-					size_t k;
-
-					for (k = 0; k < es->n; k++)
-						if (es->v[k].id == *hit)
-							seen[k] = true;
-				}
-			}
 			buf_reset(line);
 		}
 		if (buf_append(line, p, (size_t)(end - p)) < 0)
 			return -1;
 	}
 	return got < 0 ? -1 : 0;
+}
+
+/* In a line, the kind (index into kind_schemas[]) and the stream ID; -1 when it has none. */
+static int
+line_id(char *s, const char **id)
+{
+	const char *k, *q;
+	size_t i;
+
+	if (!(k = strstr(s, ",\"kind\":\"")) || !(*id = strstr(s, ",\"stream_id\":\"")) || !(q = strchr(*id + 14, '"')))
+		return -1;
+	*(char *)q = '\0';
+	*id += 14;
+	k += 9;
+	for (i = 0; i < KIND_COUNT; i++) {
+		size_t n = strlen(kind_schemas[i]->name);
+
+		if (!strncmp(k, kind_schemas[i]->name, n) && k[n] == '"')
+			return (int)i;
+	}
+	return -1;
+}
+
+static int
+note_newest(char *s, void *arg)
+{
+	struct daily *d = arg;
+	struct stream_pos p;
+	const char *id;
+	int kind = line_id(s, &id);
+
+	if (kind >= 0 && stream_id_parse(id, &p.ms, &p.seq) == 0 && pos_after(p, d->newest[kind]))
+		d->newest[kind] = p;
+	return 0;
+}
+
+/* Bring d's view of the day file up to its end: the lines others (or an earlier run) wrote. */
+static int
+catch_up(struct daily *d, int fd, const char *day)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end < 0)
+		return -1;
+	if (strcmp(d->day, day) || end < d->known_to) {
+		memcpy(d->day, day, sizeof d->day);
+		memset(d->newest, 0, sizeof d->newest);
+		d->known_to = 0;
+	}
+	if (end > d->known_to && for_each_line(fd, d->known_to, &d->line, note_newest, d) < 0)
+		return -1;
+	d->known_to = end;
+	return 0;
+}
+
+struct lookup {
+	int kind;
+	const char **ids;		/* sorted */
+	size_t n;
+	const struct entries *es;
+	bool *seen;
+};
+
+static int
+mark_seen(char *s, void *arg)
+{
+	struct lookup *lk = arg;
+	const char *id, **hit;
+	size_t k;
+
+	if (line_id(s, &id) != lk->kind || !(hit = bsearch(&id, lk->ids, lk->n, sizeof *lk->ids, id_cmp)))
+		return 0;
+	for (k = 0; k < lk->es->n; k++)
+		if (lk->es->v[k].id == *hit)
+			lk->seen[k] = true;
+	return 0;
+}
+
+/* Which of es's entries stored on day may be in the file already: sorted into ids, *n of them. */
+static size_t
+suspects(const struct daily *d, const struct entries *es, const char *day, const char **ids)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < es->n; i++) {
+		struct stream_pos p;
+		char dd[11];
+
+		day_of(es->v[i].ms, dd);
+		if (strcmp(dd, day))
+			continue;
+		if (es->recovered || stream_id_parse(es->v[i].id, &p.ms, &p.seq) < 0 ||
+		    !pos_after(p, d->newest[es->stream]))
+			ids[n++] = es->v[i].id;
+	}
+	qsort(ids, n, sizeof *ids, id_cmp);
+	return n;
 }
 
 /* Append the entries of es stored on day to that day's file. */
@@ -180,20 +276,15 @@ write_day(struct daily *d, const struct entries *es, const char *day, const stru
 	snprintf(path, sizeof path, "%s/%s.ndjson", d->conf->ndjson_dir, day);
 	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
 		return dp_fail(err, DP_TEMPFAIL, "%s: %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX) < 0 || cut_torn_line(fd) < 0)
+	if (flock(fd, LOCK_EX) < 0 || cut_torn_line(fd) < 0 || catch_up(d, fd, day) < 0)
 		goto io;
 	if (!(seen = calloc(es->n, sizeof *seen)) || !(ids = calloc(es->n, sizeof *ids)))
 		goto oom;
-	if (es->recovered) {
-		for (i = 0; i < es->n; i++) {
-			char dd[11];
+	if ((n = suspects(d, es, day, ids)) > 0) {
+		struct lookup lk = { (int)es->stream, ids, n, es, seen };
 
-			day_of(es->v[i].ms, dd);
-			if (!strcmp(dd, day))
-				ids[n++] = es->v[i].id;
-		}
-		qsort(ids, n, sizeof *ids, id_cmp);
-		if (find_written(fd, es->kind->name, ids, n, seen, es, &d->line) < 0)
+		log_debug("ndjson %s: looking up %zu %s entries that may be written already", day, n, es->kind->name);
+		if (for_each_line(fd, 0, &d->line, mark_seen, &lk) < 0)
 			goto io;
 	}
 	buf_reset(&d->out);
@@ -209,6 +300,17 @@ write_day(struct daily *d, const struct entries *es, const char *day, const stru
 	}
 	if (d->out.len && (write(fd, d->out.data, d->out.len) != (ssize_t)d->out.len || fdatasync(fd) < 0))
 		goto io;
+	/* What we wrote is in the file now: no need to read it back. */
+	d->known_to += (off_t)d->out.len;
+	for (i = 0; i < es->n; i++) {
+		struct stream_pos p;
+		char dd[11];
+
+		day_of(es->v[i].ms, dd);
+		if (!seen[i] && !strcmp(dd, day) && es->v[i].fields &&
+		    stream_id_parse(es->v[i].id, &p.ms, &p.seq) == 0 && pos_after(p, d->newest[es->stream]))
+			d->newest[es->stream] = p;
+	}
 	rc = DP_OK;
 	goto out;
 oom:
