@@ -40,7 +40,6 @@ batch_ids() {
 		zcat "$f" | tail -n +2 | cut -f1 | sed "s|^|$(basename "$(dirname "$(dirname "$f")")") |"
 	done
 }
-synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
 echo "1..43"
 redis_start "$sock" || exit 1

@@ -55,16 +55,21 @@ redis_start() {
 	return 1
 }
 
+# free_ports_at PORT N: "yes" when nothing listens on PORT .. PORT+N-1.
+free_ports_at() {
+	local p
+	for p in $(seq "$1" $(($1 + $2 - 1))); do
+		ss -Htln "sport = :$p" 2> /dev/null | grep -q . && { echo no; return; }
+	done
+	echo yes
+}
+
 # free_ports N: the first of N loopback TCP ports in a row that nothing listens on.
 free_ports() {
-	local try base p busy
+	local try base
 	for try in $(seq 20); do
 		base=$((20000 + RANDOM % 30000))
-		busy=no
-		for p in $(seq "$base" $((base + $1 - 1))); do
-			ss -Htln "sport = :$p" 2> /dev/null | grep -q . && busy=yes
-		done
-		[ "$busy" = no ] && break
+		[ "$(free_ports_at "$base" "$1")" = yes ] && break
 	done
 	echo "$base"
 }
@@ -84,6 +89,36 @@ stream_uniq() {
 		end
 		return n .. ' ' .. dup" 1 "$2"
 }
+
+# wait_for SECONDS COMMAND...: until the command succeeds (every 0.1 s); false if it never does.
+wait_for() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# synthetic RECORDS ID MAIL: a report mail of that many records, its report ID made from ID.
+synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
+
+# deliver_until_stored CONF MAIL: redeliver as the MTA would, every 0.5 s until an exit
+# other than 75 (at most 120 times); prints the exit codes seen.  stderr goes to $work/deliveries.err.
+deliver_until_stored() {
+	local i rc codes=
+	for i in $(seq 120); do
+		"$DMARC_PIPE" -c "$1" < "$2" > /dev/null 2>> "$work/deliveries.err"
+		rc=$?
+		codes="$codes $rc"
+		[ "$rc" -ne 75 ] && break
+		sleep 0.5
+	done
+	echo "$codes"
+}
+
+# only_0_or_75 "CODES": every exit code is 0 or 75, and the last is 0.
+only_0_or_75() { [ -z "$(echo "$1" | tr ' ' '\n' | grep -v '^$' | grep -vx '0\|75')" ] && [ "${1##* }" = 0 ]; }
 
 # The single line Postfix logs on a deferral.
 one_tempfail_line() {

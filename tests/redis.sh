@@ -38,7 +38,6 @@ conf() {
 xlen() { rcli "$1" XLEN "{${2:-dmarc}}:records"; }
 uniq_count() { stream_uniq "$work/$1.sock" "{${2:-dmarc}}:records"; }
 
-synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
 # line_is NAME OUTFILE RC WANT: exit 75 and stdout exactly "4.3.0 dmarc-pipe: WANT".
 line_is() {

@@ -7,9 +7,12 @@
 # only, an exit 0 means the new master has every record, a delivery during
 # the election defers, and after redelivery through the new master every
 # record is in the stream once.  redis_min_replicas = 1 with the only
-# replica stopped defers; with it back, the message is stored once.  TAP.
+# replica stopped defers; with it back, the message is stored once.
+# dmarc-consume writes every record once through a SENTINEL FAILOVER and
+# a kill -9 of the master while it reads.  TAP.
 # Starts and stops its own servers by PID.
 . "${srcdir:-.}/tests/lib.sh"
+CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/install-deps installs it)"
@@ -42,15 +45,6 @@ sentinel_start() {	# PORT MASTER-PORT
 }
 up() { [ "$(redis-cli -p "$1" PING 2> /dev/null)" = PONG ]; }
 master() { redis-cli -p "$((base + 3))" SENTINEL get-master-addr-by-name m 2> /dev/null | sed -n 2p; }
-# wait_for SECONDS COMMAND...: until the command succeeds.
-wait_for() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		"${@:2}" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # A new master that every sentinel names, that says it is one, and that has N replicas online.
 settled_on_new() {	# OLD-PORT N
 	local m s
@@ -62,7 +56,6 @@ settled_on_new() {	# OLD-PORT N
 	redis-cli -p "$m" ROLE | head -1 | grep -qx master &&
 		[ "$(redis-cli -p "$m" INFO replication | grep -c 'state=online')" -ge "$2" ]
 }
-synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 conf() {	# FILE PREFIX [lines...]
 	{
 		echo "syslog = no"
@@ -74,22 +67,8 @@ conf() {	# FILE PREFIX [lines...]
 		printf '%s\n' "${@:3}"
 	} > "$1"
 }
-# deliver_until_stored CONF MAIL: redeliver as the MTA would until exit 0; prints the exit codes seen.
-deliver_until_stored() {
-	local rc codes=
-	for i in $(seq 120); do
-		"$DMARC_PIPE" -c "$1" < "$2" > /dev/null 2>> "$work/deliveries.err"
-		rc=$?
-		codes="$codes $rc"
-		[ "$rc" -ne 75 ] && break
-		sleep 0.5
-	done
-	echo "$codes"
-}
-# Only 0 and 75, and 0 last.
-only_0_or_75() { [ -z "$(echo "$1" | tr ' ' '\n' | grep -v '^$' | grep -vx '0\|75')" ] && [ "${1##* }" = 0 ]; }
 
-echo "1..15"
+echo "1..17"
 first=${nodes%% *}
 for p in $nodes; do
 	if [ "$p" = "$first" ]; then node_start "$p"; else node_start "$p" "$first"; fi
@@ -172,3 +151,31 @@ ok "saying how many replicas acknowledged" \
 kill -CONT "${pid[$replica]}"
 codes=$(deliver_until_stored "$work/w.conf" "$FIXTURES/mail-zip.eml")
 is "with the replica back: stored once" "${codes##* } $(stream_uniq "$b_master" '{w}:records')" "0 2 0"
+
+# --- dmarc-consume through a SENTINEL FAILOVER and kill -9 of the master ----------
+# The old master comes back: the sentinels make it a replica, and there are two again.
+node_start "$a_master"
+wait_for 60 eval 'redis-cli -p "$a_master" INFO replication | grep -q "^master_link_status:up"' ||
+	echo "# the old master did not come back as a replica: $(redis-cli -p "$a_master" ROLE | head -3 | tr "\n" " ")"
+conf "$work/consume.conf" a "ndjson_dir = $work/ndjson" "metrics_listen =" "consume_count = 200" \
+	"redis_min_replicas = 2" "redis_wait_timeout_ms = 500"
+ndjson_lines() { cat "$work"/ndjson/*.ndjson 2> /dev/null | wc -l; }
+"$CONSUME" -v -c "$work/consume.conf" 2> "$work/consume.err" &
+cp=$!
+bg_pids="$bg_pids $cp"
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 5000 ]'
+redis-cli -p "$((base + 3))" SENTINEL FAILOVER m > /dev/null
+wait_for 60 settled_on_new "$b_master" 2 || echo "# no new master after SENTINEL FAILOVER"
+c_master=$(master)
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 12000 ]'
+kill -9 "${pid[$c_master]}"
+wait "${pid[$c_master]}" 2> /dev/null
+bg_pids=${bg_pids/ ${pid[$c_master]}/}
+wait_for 60 settled_on_new "$c_master" 1 || echo "# no new master after kill -9"
+node_start "$c_master"
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 20000 ]'
+kill -TERM "$cp"
+wait "$cp"
+is "dmarc-consume went on through both failovers and stopped cleanly" $? 0
+ids=$(cat "$work"/ndjson/*.ndjson | sed -n 's/.*"stream_id":"\([0-9-]*\)"}$/\1/p')
+is "NDJSON: one line per record, none twice" "$(echo "$ids" | wc -l) $(echo "$ids" | sort -u | wc -l)" "20000 20000"

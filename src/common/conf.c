@@ -53,6 +53,7 @@ static const struct conf_key conf_keys[] = {
 	{ "redis_master_name", CT_STRING, OFF(redis_master_name), 0, 0, "", "the master's name in Sentinel" },
 	{ "redis_sentinel_username", CT_STRING, OFF(redis_sentinel_username), 0, 0, "", "Sentinel ACL user (empty: default user)" },
 	{ "redis_sentinel_password", CT_STRING, OFF(redis_sentinel_password), 0, 0, "", "Sentinel password (empty: no AUTH)" },
+	{ "redis_cluster", CT_STRING, OFF(redis_cluster), 0, 0, "", "Redis Cluster nodes to ask which serves our keys: host:port, ... (empty: none)" },
 	{ "redis_connect_timeout_ms", CT_UINT, OFF(redis_connect_timeout_ms), 1, 600000, "2000", "connect timeout" },
 	{ "redis_timeout_ms", CT_UINT, OFF(redis_timeout_ms), 1, 3600000, "10000", "timeout of each Redis command" },
 	{ "redis_min_replicas", CT_UINT, OFF(redis_min_replicas), 0, 100, "0", "replicas that must acknowledge a message's writes (WAIT)" },
@@ -121,13 +122,38 @@ conf_check_consumer(const struct conf *c, const char *path, char *errbuf, size_t
 }
 
 /* The Sentinel settings go together, and every address in the list must parse. */
+/* A list of host:port (redis_sentinels, redis_cluster): not empty, every item parses, no port 0. */
 static int
-check_sentinels(const struct conf *c, const char *path, char *errbuf, size_t errlen)
+check_node_list(const char *path, const char *key, const char *list, unsigned default_port, char *errbuf,
+		size_t errlen)
 {
-	const char *cur = c->redis_sentinels, *item;
+	const char *cur = list, *item;
 	char why[300];
 	size_t len;
 
+	if (!hostport_next(&cur, &item, &len)) {
+		snprintf(errbuf, errlen, "%s: %s names no server", path, key);
+		return -1;
+	}
+	cur = list;
+	while (hostport_next(&cur, &item, &len)) {
+		struct hostport hp;
+
+		if (hostport_parse(item, len, default_port, &hp, why, sizeof why) < 0) {
+			snprintf(errbuf, errlen, "%s: %s: %s", path, key, why);
+			return -1;
+		}
+		if (hp.port == 0) {
+			snprintf(errbuf, errlen, "%s: %s: \"%.*s\": port 0", path, key, (int)len, item);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_sentinels(const struct conf *c, const char *path, char *errbuf, size_t errlen)
+{
 	if (!c->redis_sentinels != !c->redis_master_name) {
 		snprintf(errbuf, errlen, "%s: redis_sentinels and redis_master_name go together", path);
 		return -1;
@@ -136,26 +162,21 @@ check_sentinels(const struct conf *c, const char *path, char *errbuf, size_t err
 		snprintf(errbuf, errlen, "%s: redis_sentinel_username needs redis_sentinel_password", path);
 		return -1;
 	}
-	if (!cur)
+	if (!c->redis_sentinels)
 		return 0;
-	if (!hostport_next(&cur, &item, &len)) {
-		snprintf(errbuf, errlen, "%s: redis_sentinels names no sentinel", path);
+	return check_node_list(path, "redis_sentinels", c->redis_sentinels, SENTINEL_PORT, errbuf, errlen);
+}
+
+static int
+check_cluster(const struct conf *c, const char *path, char *errbuf, size_t errlen)
+{
+	if (!c->redis_cluster)
+		return 0;
+	if (c->redis_db) {
+		snprintf(errbuf, errlen, "%s: redis_db must be 0 with redis_cluster (a cluster has one database)", path);
 		return -1;
 	}
-	cur = c->redis_sentinels;
-	while (hostport_next(&cur, &item, &len)) {
-		struct hostport hp;
-
-		if (hostport_parse(item, len, SENTINEL_PORT, &hp, why, sizeof why) < 0) {
-			snprintf(errbuf, errlen, "%s: redis_sentinels: %s", path, why);
-			return -1;
-		}
-		if (hp.port == 0) {
-			snprintf(errbuf, errlen, "%s: redis_sentinels: \"%.*s\": port 0", path, (int)len, item);
-			return -1;
-		}
-	}
-	return 0;
+	return check_node_list(path, "redis_cluster", c->redis_cluster, REDIS_PORT, errbuf, errlen);
 }
 
 int
@@ -163,11 +184,11 @@ conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
 	const char *p;
 
-	if (!!c->redis_socket + !!c->redis_host + !!c->redis_sentinels > 1) {
-		snprintf(errbuf, errlen, "%s: set one of redis_socket, redis_host and redis_sentinels", path);
+	if (!!c->redis_socket + !!c->redis_host + !!c->redis_sentinels + !!c->redis_cluster > 1) {
+		snprintf(errbuf, errlen, "%s: set one of redis_socket, redis_host, redis_sentinels and redis_cluster", path);
 		return -1;
 	}
-	if (check_sentinels(c, path, errbuf, errlen) < 0)
+	if (check_sentinels(c, path, errbuf, errlen) < 0 || check_cluster(c, path, errbuf, errlen) < 0)
 		return -1;
 	if (c->redis_min_replicas && c->redis_wait_timeout_ms >= c->redis_timeout_ms) {
 		snprintf(errbuf, errlen, "%s: redis_wait_timeout_ms (%u) must be less than redis_timeout_ms (%u)", path,
@@ -195,7 +216,7 @@ conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 bool
 conf_has_redis(const struct conf *c)
 {
-	return c->redis_socket || c->redis_host || c->redis_sentinels;
+	return c->redis_socket || c->redis_host || c->redis_sentinels || c->redis_cluster;
 }
 
 void

@@ -44,7 +44,7 @@ struct conf {
 	/* Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
-	/* Redis; none of redis_socket, redis_host and redis_sentinels means no Redis. */
+	/* Redis; none of redis_socket, redis_host, redis_sentinels and redis_cluster means no Redis. */
 	char *redis_socket;		/* owned */
 	char *redis_host;		/* owned */
 	unsigned redis_port;
@@ -55,6 +55,7 @@ struct conf {
 	char *redis_master_name;	/* owned; the master's name in Sentinel */
 	char *redis_sentinel_username;	/* owned; NULL = default user */
 	char *redis_sentinel_password;	/* owned; NULL = no AUTH */
+	char *redis_cluster;		/* owned; "host:port, ...": nodes to ask who serves our slot */
 	unsigned redis_connect_timeout_ms;	/* each address tried */
 	unsigned redis_timeout_ms;	/* every command; a silent server must not hang us */
 	unsigned redis_min_replicas;	/* replicas that must acknowledge a message's writes */
@@ -103,6 +104,8 @@ int conf_check_consumer(const struct conf *c, const char *path, char *errbuf, si
 
 /* Where Sentinel listens when an address in redis_sentinels gives no port. */
 #define SENTINEL_PORT 26379
+/* The same for a Redis node in redis_cluster. */
+#define REDIS_PORT 6379
 
 /* True when records are to be stored in Redis. */
 bool conf_has_redis(const struct conf *c);

@@ -13,6 +13,7 @@
 #define DP_REDIS_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -69,6 +70,18 @@ enum dp_status redis_reply_fail(struct redis *r, const redisReply *reply, const 
  * redis_min_replicas.
  */
 enum dp_status redis_wait_replicas(struct redis *r, const char *what, struct dp_error *err);
+
+/*
+ * Redis Cluster.  redis_command() follows MOVED, ASK and TRYAGAIN itself,
+ * except inside MULTI, where the transaction must fail whole.  A caller
+ * of the pipeline whose work failed on such a reply (seen by
+ * redis_reply_fail()) asks here whether to start its work again:
+ * attempt counts from 0.  True when it may: the connection is dropped
+ * and the next command goes where the reply pointed (after a short pause
+ * for TRYAGAIN); false when the failure was no redirection or attempts
+ * are used up.
+ */
+bool redis_follow_redirect(struct redis *r, unsigned attempt);
 
 /* Drop the connection (the next command reconnects). */
 void redis_disconnect(struct redis *r);

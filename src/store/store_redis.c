@@ -473,9 +473,10 @@ prepare(struct store *s, struct buf *b, const struct kind_report *r, struct kind
 	return DP_OK;
 }
 
-enum dp_status
-store_report(struct store *s, const struct kind_report *r, const struct store_marker *known,
-	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
+/* One go at store_report(), adding to res. */
+static enum dp_status
+store_attempt(struct store *s, const struct kind_report *r, const struct store_marker *known,
+	      store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
 {
 	const char *marker = marker_of(s, r->rid);
 	struct kind_cursor c = { 0, 0 };
@@ -486,7 +487,6 @@ store_report(struct store *s, const struct kind_report *r, const struct store_ma
 	bool applied, have_next;
 	enum dp_status rc;
 
-	memset(res, 0, sizeof *res);
 	if (settled(known, r, res) || r->nrecords == 0)
 		return DP_OK;
 	stream_of(s, r->kind);
@@ -540,6 +540,23 @@ out:
 	if (rc != DP_OK)
 		redis_disconnect(s->redis);
 	return rc;
+}
+
+enum dp_status
+store_report(struct store *s, const struct kind_report *r, const struct store_marker *known,
+	     store_announce_fn announce, void *arg, struct store_result *res, struct dp_error *err)
+{
+	enum dp_status rc;
+	unsigned attempt;
+
+	memset(res, 0, sizeof *res);
+	/* A cluster slot that moved or is migrating: start again from the marker, where the slot is now. */
+	for (attempt = 0;; attempt++) {
+		rc = store_attempt(s, r, known, announce, arg, res, err);
+		if (rc == DP_OK || !redis_follow_redirect(s->redis, attempt))
+			return rc;
+		dp_error_clear(err);
+	}
 }
 
 void

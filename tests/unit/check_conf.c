@@ -111,13 +111,18 @@ END_TEST
 START_TEST(cross_checks)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ "redis_socket = /run/redis.sock\nredis_host = 127.0.0.1\n", "set one of redis_socket, redis_host and redis_sentinels" },
+		{ "redis_socket = /run/redis.sock\nredis_host = 127.0.0.1\n", "set one of redis_socket, redis_host, redis_sentinels and redis_cluster" },
+		{ "redis_sentinels = s1\nredis_master_name = m\nredis_cluster = c1\n", "set one of redis_socket" },
 		{ "redis_host = r\nredis_sentinels = s1\nredis_master_name = m\n", "set one of redis_socket, redis_host" },
 		{ "redis_sentinels = s1:26379\n", "redis_sentinels and redis_master_name go together" },
 		{ "redis_master_name = m\n", "redis_sentinels and redis_master_name go together" },
 		{ "redis_sentinels = s1, 2001:db8::1\nredis_master_name = m\n", "write an IPv6 address as [address]:port" },
 		{ "redis_sentinels = s1:0\nredis_master_name = m\n", "port 0" },
-		{ "redis_sentinels = ,\nredis_master_name = m\n", "names no sentinel" },
+		{ "redis_sentinels = ,\nredis_master_name = m\n", "redis_sentinels names no server" },
+		{ "redis_cluster = c1, c2:0\n", "redis_cluster: \"c2:0\": port 0" },
+		{ "redis_cluster = , ,\n", "redis_cluster names no server" },
+		{ "redis_cluster = c1:7000, [2001:db8::1\n", "unclosed [" },
+		{ "redis_cluster = c1:7000\nredis_db = 2\n", "redis_db must be 0 with redis_cluster" },
 		{ "redis_sentinels = s1\nredis_master_name = m\nredis_sentinel_username = u\n",
 		  "redis_sentinel_username needs redis_sentinel_password" },
 		{ "redis_min_replicas = 1\nredis_wait_timeout_ms = 10000\n", "redis_wait_timeout_ms (10000) must be less than" },

@@ -1,0 +1,189 @@
+#!/bin/bash
+# Redis Cluster: three masters with a replica each, built with
+# redis-cli --cluster create on loopback.  The slot of {key_prefix} is
+# migrated to another master in the middle of a 20,000-record report with
+# the delivery held still while the keys move (so it meets ASK and goes on
+# with ASKING), then migrated back the same way once the migration is over
+# (so it meets MOVED); the slot's master is killed (kill -9) mid-report and
+# its replica takes over, and it comes back as that one's replica.  Exit 0 or 75 only, an exit 0 means stored, and
+# after redelivery every record is in the stream once.  dmarc-consume reads
+# the stream through the cluster, across a migration, once.  TAP.  Starts
+# and stops its own servers by PID.
+. "${srcdir:-.}/tests/lib.sh"
+
+command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
+	skip_all "redis-server is not installed (tests/install-deps installs it)"
+CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
+
+# Six nodes and one port where nothing listens; each node's cluster bus is at port + 10000.
+for try in $(seq 20); do
+	base=$(free_ports 7)
+	[ "$(free_ports_at $((base + 10000)) 6)" = yes ] && break
+done
+nodes=$(seq "$base" $((base + 5)))
+unused=$((base + 6))
+declare -A pid
+
+node_start() {	# PORT
+	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+		--cluster-enabled yes --cluster-config-file "nodes-$1.conf" --cluster-node-timeout 3000 \
+		--logfile "$work/node-$1.log" &
+	pid[$1]=$!
+	bg_pids="$bg_pids $!"
+}
+up() { [ "$(redis-cli -p "$1" PING 2> /dev/null)" = PONG ]; }
+cluster_ok() {	# every live node says the cluster is ok
+	local p
+	for p in $nodes; do
+		[ -n "${pid[$p]}" ] || continue
+		redis-cli -p "$p" CLUSTER INFO | grep -q '^cluster_state:ok' || return 1
+	done
+}
+node_id() { redis-cli -p "$1" CLUSTER MYID; }
+masters() { redis-cli -p "$1" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2] }'; }
+# owner ASKED-PORT SLOT: the port of the master serving SLOT, as the node at ASKED-PORT sees it.
+owner() {
+	redis-cli -p "$1" CLUSTER NODES | awk -v slot="$2" '$3 ~ /master/ && $3 !~ /fail/ {
+		for (i = 9; i <= NF; i++) {
+			n = split($i, r, "-")
+			if ($i !~ /^\[/ && slot >= r[1] && slot <= (n > 1 ? r[2] : r[1])) { split($2, a, "[:@]"); print a[2] }
+		}
+	}'
+}
+conf() {	# FILE [lines...]
+	{
+		echo "syslog = no"
+		echo "redis_cluster = 127.0.0.1:$unused, 127.0.0.1:$base, 127.0.0.1:$((base + 1))"
+		echo "redis_connect_timeout_ms = 500"
+		echo "redis_timeout_ms = 5000"
+		echo "key_prefix = c"
+		echo "ndjson_dir = $work/ndjson"
+		echo "metrics_listen ="
+		printf '%s\n' "${@:2}"
+	} > "$1"
+}
+# migrate SLOT FROM-PORT TO-PORT: move the slot's keys, leaving both nodes in the middle (ASK).
+migrate_keys() {
+	local keys
+	redis-cli -p "$3" CLUSTER SETSLOT "$1" IMPORTING "$(node_id "$2")" > /dev/null
+	redis-cli -p "$2" CLUSTER SETSLOT "$1" MIGRATING "$(node_id "$3")" > /dev/null
+	while mapfile -t keys < <(redis-cli -p "$2" CLUSTER GETKEYSINSLOT "$1" 100 | grep .) && [ "${#keys[@]}" -gt 0 ]; do
+		redis-cli -p "$2" MIGRATE 127.0.0.1 "$3" "" 0 5000 KEYS "${keys[@]}" > /dev/null
+	done
+}
+# ... and end the migration: every master says TO-PORT owns the slot.
+migrate_end() {
+	local m id
+	id=$(node_id "$2")
+	for m in $2 $(masters "$2"); do redis-cli -p "$m" CLUSTER SETSLOT "$1" NODE "$id" > /dev/null; done
+}
+xlen() { redis-cli -p "$1" XLEN '{c}:records'; }
+
+echo "1..16"
+for p in $nodes; do node_start "$p"; done
+for p in $nodes; do wait_for 10 up "$p" || { echo "Bail out! redis-server on port $p did not start: $(tail -2 "$work/node-$p.log")"; exit 1; }; done
+redis-cli --cluster create $(for p in $nodes; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 1 \
+	--cluster-yes > "$work/create.log" 2>&1 || { echo "Bail out! redis-cli --cluster create: $(tail -3 "$work/create.log")"; exit 1; }
+wait_for 30 cluster_ok || { echo "Bail out! the cluster did not come up"; exit 1; }
+slot=$(redis-cli -p "$base" CLUSTER KEYSLOT '{c}:records')
+src=$(owner "$base" "$slot")
+dst=$(masters "$base" | grep -vx "$src" | head -1)
+echo "# slot $slot on $src; it moves to $dst and back"
+
+# --- found through the nodes, the first of which does not answer ---------------
+conf "$work/c.conf"
+"$DMARC_PIPE" -c "$work/c.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2> "$work/err"
+ok "stored through the master serving the slot" $? "$(cat "$work/err")"
+is "on that master" "$(xlen "$src")" 2
+
+# --- the slot migrated in the middle of a report: ASK, then ASKING ------------
+synthetic 20000 cluster-ask "$work/ask.eml"
+conf "$work/chunks.conf" "redis_chunk_records = 20"
+"$DMARC_PIPE" -v -c "$work/chunks.conf" < "$work/ask.eml" > /dev/null 2> "$work/ask.err" &
+p=$!
+wait_for 30 eval '[ "$(xlen "$src")" -ge 3000 ]'
+kill -STOP "$p"
+migrate_keys "$slot" "$src" "$dst"
+kill -CONT "$p"
+# The delivery goes on at the importing node, with ASKING, while the slot is still migrating.
+wait_for 30 eval '[ "$(xlen "$dst")" -ge 8000 ]'
+migrate_end "$slot" "$dst"
+wait "$p"
+codes="$? $(deliver_until_stored "$work/chunks.conf" "$work/ask.eml")"
+echo "# ASK: the delivery and the redeliveries exited$codes"
+ok "migration mid-report: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+ok "it met ASK and went on with ASKING" "$(grep -q 'slot is migrating' "$work/ask.err" &&
+	grep -q "connected to redis at 127.0.0.1:$dst (ASKING)" "$work/ask.err"; echo $?)" "$(grep -i 'redis at' "$work/ask.err" | head -5)"
+is "the new master holds every record once" "$(stream_uniq "$dst" '{c}:records')" "20002 0"
+
+# --- migrated back while the delivery is held still: MOVED ---------------------
+synthetic 20000 cluster-moved "$work/moved.eml"
+"$DMARC_PIPE" -v -c "$work/chunks.conf" < "$work/moved.eml" > /dev/null 2> "$work/moved.err" &
+p=$!
+wait_for 30 eval '[ "$(xlen "$dst")" -ge 23000 ]'
+kill -STOP "$p"
+migrate_keys "$slot" "$dst" "$src"
+migrate_end "$slot" "$src"
+kill -CONT "$p"
+wait "$p"
+codes="$? $(deliver_until_stored "$work/chunks.conf" "$work/moved.eml")"
+echo "# MOVED: the delivery and the redeliveries exited$codes"
+ok "slot moved mid-report: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+ok "it met MOVED and followed it" "$(grep -q 'the slot moved' "$work/moved.err"; echo $?)" \
+	"$(grep -i 'redis at' "$work/moved.err" | head -5)"
+is "every record of both reports once, back on the first master" "$(stream_uniq "$src" '{c}:records')" "40002 0"
+
+# --- kill -9 of the slot's master in the middle of a report --------------------
+synthetic 20000 cluster-kill "$work/kill.eml"
+conf "$work/kill.conf" "redis_chunk_records = 20" "redis_min_replicas = 1"
+"$DMARC_PIPE" -c "$work/kill.conf" < "$work/kill.eml" > /dev/null 2> "$work/kill.err" &
+p=$!
+wait_for 30 eval '[ "$(xlen "$src")" -ge 43000 ]'
+kill -9 "${pid[$src]}"
+wait "${pid[$src]}" 2> /dev/null
+bg_pids=${bg_pids/ ${pid[$src]}/}
+pid[$src]=
+wait "$p"
+codes="$?"
+# Until the replica is elected, nobody serves the slot: a delivery now defers.
+"$DMARC_PIPE" -c "$work/c.conf" < "$FIXTURES/mail-zip.eml" > "$work/out" 2> /dev/null
+is "a delivery before the replica takes over: exit 75" $? 75
+ok "with the one 4.3.0 line Postfix logs" "$(one_tempfail_line "$work/out"; echo $?)" "$(cat "$work/out")"
+live=$(for n in $nodes; do [ -n "${pid[$n]}" ] && echo "$n"; done | head -1)
+new_master() { m=$(owner "$live" "$slot"); [ -n "$m" ] && [ "$m" != "$src" ] && cluster_ok; }
+wait_for 60 new_master || echo "# no replica took over the slot"
+m=$(owner "$live" "$slot")
+# The promoted replica has none of its own until the old master comes back as one (redis_min_replicas = 1).
+node_start "$src"
+wait_for 60 eval '[ "$(redis-cli -p "$m" INFO replication | grep -c "state=online")" -ge 1 ]' ||
+	echo "# the old master did not come back as a replica"
+before=$(stream_uniq "$m" '{c}:records')
+codes="$codes $(deliver_until_stored "$work/kill.conf" "$work/kill.eml")"
+echo "# kill -9: the interrupted delivery and the redeliveries exited$codes ($(head -c 200 "$work/kill.err"))"
+ok "kill -9 of the master mid-report: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+ok "an exit 0 meant stored: the new master had the records before any redelivery" \
+	"$([ "${codes%% *}" != 0 ] || [ "$before" = "60002 0" ]; echo $?)" "exit ${codes%% *}, then $before"
+is "every record in the new master's stream once" "$(stream_uniq "$m" '{c}:records')" "60002 0"
+
+# --- dmarc-consume through the cluster, across a migration ---------------------
+other=$(masters "$live" | grep -vx "$m" | head -1)
+conf "$work/consume.conf" "consume_count = 500" "consumer_name = one"
+"$CONSUME" -v -c "$work/consume.conf" 2> "$work/consume.err" &
+cp=$!
+bg_pids="$bg_pids $cp"
+ndjson_lines() { cat "$work"/ndjson/*.ndjson 2> /dev/null | wc -l; }
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 20000 ]'
+kill -STOP "$cp"
+migrate_keys "$slot" "$m" "$other"
+kill -CONT "$cp"
+sleep 1
+migrate_end "$slot" "$other"
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 60002 ]'
+kill -TERM "$cp"
+wait "$cp"
+is "dmarc-consume went on through the migration and stopped cleanly" $? 0
+ok "it met ASK and went on with ASKING" "$(grep -q 'slot is migrating' "$work/consume.err" &&
+	grep -q "connected to redis at 127.0.0.1:$other (ASKING)" "$work/consume.err"; echo $?)" \
+	"$(grep -i 'redis at' "$work/consume.err" | head -5)"
+ids=$(cat "$work"/ndjson/*.ndjson | sed -n 's/.*"stream_id":"\([0-9-]*\)"}$/\1/p')
+is "NDJSON: one line per record, none twice" "$(echo "$ids" | wc -l) $(echo "$ids" | sort -u | wc -l)" "60002 60002"
