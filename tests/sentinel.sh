@@ -17,49 +17,12 @@ CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/install-deps installs it)"
 
-# Seven ports: three nodes, three sentinels, and one where nothing listens.
-base=$(free_ports 7)
-nodes="$base $((base + 1)) $((base + 2))"
-sentinels="$((base + 3)) $((base + 4)) $((base + 5))"
-unused=$((base + 6))	# no sentinel here: the list's first entry, to be skipped
-declare -A pid
+. "$top_srcdir/tests/sentinel-lib.sh"
 
-node_start() {	# PORT [MASTER-PORT]
-	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-		--logfile "$work/node-$1.log" ${2:+--replicaof 127.0.0.1 "$2"} &
-	pid[$1]=$!
-	bg_pids="$bg_pids $!"
-}
-sentinel_start() {	# PORT MASTER-PORT
-	cat > "$work/sentinel-$1.conf" <<-EOF
-	port $1
-	bind 127.0.0.1
-	dir $work
-	logfile $work/sentinel-$1.log
-	sentinel monitor m 127.0.0.1 $2 2
-	sentinel down-after-milliseconds m 1000
-	sentinel failover-timeout m 6000
-	EOF
-	redis-server "$work/sentinel-$1.conf" --sentinel &
-	bg_pids="$bg_pids $!"
-}
-up() { [ "$(redis-cli -p "$1" PING 2> /dev/null)" = PONG ]; }
-master() { redis-cli -p "$((base + 3))" SENTINEL get-master-addr-by-name m 2> /dev/null | sed -n 2p; }
-# A new master that every sentinel names, that says it is one, and that has N replicas online.
-settled_on_new() {	# OLD-PORT N
-	local m s
-	m=$(master)
-	[ -n "$m" ] && [ "$m" != "$1" ] || return 1
-	for s in $sentinels; do
-		[ "$(redis-cli -p "$s" SENTINEL get-master-addr-by-name m | sed -n 2p)" = "$m" ] || return 1
-	done
-	redis-cli -p "$m" ROLE | head -1 | grep -qx master &&
-		[ "$(redis-cli -p "$m" INFO replication | grep -c 'state=online')" -ge "$2" ]
-}
 conf() {	# FILE PREFIX [lines...]
 	{
 		echo "syslog = no"
-		echo "redis_sentinels = 127.0.0.1:$unused, $(for s in $sentinels; do printf '127.0.0.1:%s, ' "$s"; done | sed 's/, $//')"
+		echo "redis_sentinels = $(sentinel_list)"
 		echo "redis_master_name = m"
 		echo "redis_connect_timeout_ms = 500"
 		echo "redis_timeout_ms = 5000"
@@ -69,23 +32,8 @@ conf() {	# FILE PREFIX [lines...]
 }
 
 echo "1..17"
+sentinel_setup || exit 1
 first=${nodes%% *}
-for p in $nodes; do
-	if [ "$p" = "$first" ]; then node_start "$p"; else node_start "$p" "$first"; fi
-done
-for p in $nodes; do wait_for 10 up "$p" || { echo "Bail out! redis-server on port $p did not start"; exit 1; }; done
-for s in $sentinels; do sentinel_start "$s" "$first"; done
-for s in $sentinels; do wait_for 10 up "$s" || { echo "Bail out! sentinel on port $s did not start"; exit 1; }; done
-wait_for 20 eval '[ "$(redis-cli -p "$first" INFO replication | grep -c "state=online")" -eq 2 ]' ||
-	{ echo "Bail out! the replicas did not sync"; exit 1; }
-# Sentinels learn replicas from the master's INFO, every ten seconds: wait until each knows both.
-knows_both() {
-	local s
-	for s in $sentinels; do
-		[ "$(redis-cli -p "$s" SENTINEL replicas m | grep -cx name)" -eq 2 ] || return 1
-	done
-}
-wait_for 30 knows_both || { echo "Bail out! the sentinels did not learn both replicas"; exit 1; }
 synthetic 20000 sentinel-20000 "$work/big.eml"
 
 # --- found through the sentinels, the first of which does not answer ----------
