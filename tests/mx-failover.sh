@@ -9,6 +9,13 @@
 . "${srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/postfix-lib.sh"
 
+# A load test of the whole set-up: under a sanitizer 1,100 instrumented runs
+# would take most of CI's time, and tests/sentinel.sh runs the same code
+# paths of dmarc-pipe under the sanitizers.
+case "${DP_SANITIZERS:-no}" in
+""|no) ;;
+*) skip_all "a load test, not run in the --enable-sanitizers=$DP_SANITIZERS build (tests/sentinel.sh covers its code there)" ;;
+esac
 pf_requirements
 command -v redis-cli > /dev/null || skip_all "redis-cli is not installed (tests/install-deps installs it)"
 . "$top_srcdir/tests/sentinel-lib.sh"
