@@ -40,15 +40,32 @@ cluster_ok() {	# every live node says the cluster is ok
 	done
 }
 node_id() { redis-cli -p "$1" CLUSTER MYID; }
-masters() { redis-cli -p "$1" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2] }'; }
-# owner ASKED-PORT SLOT: the port of the master serving SLOT, as the node at ASKED-PORT sees it.
+# Each node's own view (another node's gossip can lag behind): the live masters' ports.
+masters() {
+	local p
+	for p in $nodes; do
+		[ -n "${pid[$p]}" ] && redis-cli -p "$p" ROLE 2> /dev/null | head -1 | grep -qx master && echo "$p"
+	done
+}
+# owner SLOT: the port of the live master that says it serves SLOT.
 owner() {
-	redis-cli -p "$1" CLUSTER NODES | awk -v slot="$2" '$3 ~ /master/ && $3 !~ /fail/ {
-		for (i = 9; i <= NF; i++) {
-			n = split($i, r, "-")
-			if ($i !~ /^\[/ && slot >= r[1] && slot <= (n > 1 ? r[2] : r[1])) { split($2, a, "[:@]"); print a[2] }
-		}
-	}'
+	local p
+	for p in $(masters); do
+		redis-cli -p "$p" CLUSTER NODES | awk -v slot="$1" '$3 ~ /myself/ {
+			for (i = 9; i <= NF; i++) {
+				n = split($i, r, "-")
+				if ($i !~ /^\[/ && slot >= r[1] && slot <= (n > 1 ? r[2] : r[1])) found = 1
+			}
+		} END { exit !found }' && echo "$p"
+	done
+}
+# The roles redis-cli --cluster create gave: three masters, three replicas linked up.
+roles_settled() {
+	local p up=0
+	for p in $nodes; do
+		redis-cli -p "$p" INFO replication | grep -q '^master_link_status:up' && up=$((up + 1))
+	done
+	[ "$(masters | wc -l)" -eq 3 ] && [ "$up" -eq 3 ]
 }
 conf() {	# FILE [lines...]
 	{
@@ -58,35 +75,41 @@ conf() {	# FILE [lines...]
 		echo "redis_timeout_ms = 5000"
 		echo "key_prefix = c"
 		echo "ndjson_dir = $work/ndjson"
-		echo "metrics_listen ="
 		printf '%s\n' "${@:2}"
 	} > "$1"
 }
 # migrate SLOT FROM-PORT TO-PORT: move the slot's keys, leaving both nodes in the middle (ASK).
 migrate_keys() {
-	local keys
+	local keys reply i
+	[ -n "$2" ] && [ -n "$3" ] || { echo "# migrate_keys: no node ($2 -> $3)"; return 1; }
 	redis-cli -p "$3" CLUSTER SETSLOT "$1" IMPORTING "$(node_id "$2")" > /dev/null
 	redis-cli -p "$2" CLUSTER SETSLOT "$1" MIGRATING "$(node_id "$3")" > /dev/null
-	while mapfile -t keys < <(redis-cli -p "$2" CLUSTER GETKEYSINSLOT "$1" 100 | grep .) && [ "${#keys[@]}" -gt 0 ]; do
-		redis-cli -p "$2" MIGRATE 127.0.0.1 "$3" "" 0 5000 KEYS "${keys[@]}" > /dev/null
+	for i in $(seq 100); do
+		mapfile -t keys < <(redis-cli -p "$2" CLUSTER GETKEYSINSLOT "$1" 100 | grep .)
+		[ "${#keys[@]}" -eq 0 ] && return 0
+		reply=$(redis-cli -p "$2" MIGRATE 127.0.0.1 "$3" "" 0 5000 KEYS "${keys[@]}")
+		[ "$reply" = OK ] || { echo "# MIGRATE from $2 to $3: $reply"; return 1; }
 	done
+	echo "# migrate_keys: keys still on $2 after 100 rounds"
+	return 1
 }
 # ... and end the migration: every master says TO-PORT owns the slot.
 migrate_end() {
 	local m id
 	id=$(node_id "$2")
-	for m in $2 $(masters "$2"); do redis-cli -p "$m" CLUSTER SETSLOT "$1" NODE "$id" > /dev/null; done
+	for m in $(masters); do redis-cli -p "$m" CLUSTER SETSLOT "$1" NODE "$id" > /dev/null; done
 }
 xlen() { redis-cli -p "$1" XLEN '{c}:records'; }
 
-echo "1..16"
+echo "1..18"
 for p in $nodes; do node_start "$p"; done
 for p in $nodes; do wait_for 10 up "$p" || { echo "Bail out! redis-server on port $p did not start: $(tail -2 "$work/node-$p.log")"; exit 1; }; done
 redis-cli --cluster create $(for p in $nodes; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 1 \
 	--cluster-yes > "$work/create.log" 2>&1 || { echo "Bail out! redis-cli --cluster create: $(tail -3 "$work/create.log")"; exit 1; }
 wait_for 30 cluster_ok || { echo "Bail out! the cluster did not come up"; exit 1; }
+wait_for 30 roles_settled || { echo "Bail out! the replicas did not link up"; exit 1; }
 slot=$(redis-cli -p "$base" CLUSTER KEYSLOT '{c}:records')
-src=$(owner "$base" "$slot")
+src=$(owner "$slot")
 dst=$(masters "$base" | grep -vx "$src" | head -1)
 echo "# slot $slot on $src; it moves to $dst and back"
 
@@ -135,24 +158,36 @@ is "every record of both reports once, back on the first master" "$(stream_uniq 
 
 # --- kill -9 of the slot's master in the middle of a report --------------------
 synthetic 20000 cluster-kill "$work/kill.eml"
-conf "$work/kill.conf" "redis_chunk_records = 20" "redis_min_replicas = 1"
+# Chunks of 2 records: slow enough for the test to catch the delivery early in the report.
+conf "$work/kill.conf" "redis_chunk_records = 2" "redis_min_replicas = 1"
 "$DMARC_PIPE" -c "$work/kill.conf" < "$work/kill.eml" > /dev/null 2> "$work/kill.err" &
 p=$!
-wait_for 30 eval '[ "$(xlen "$src")" -ge 43000 ]'
+wait_for 30 eval '[ "$(xlen "$src")" -ge 40500 ]'
+# Until its replica takes over, nobody serves the slot.  The replica is held
+# still (SIGSTOP) until the delivery below is done, so that the test does
+# not race the election on a loaded machine.
+replica=$(for n in $nodes; do redis-cli -p "$n" INFO replication | grep -q "^master_port:$src" && echo "$n"; done | head -1)
+[ -n "$replica" ] || echo "# no replica of $src found"
+# The delivery is held still too, so that the master dies in the middle of its report.
+kill -STOP "$p" "${pid[$replica]}"
 kill -9 "${pid[$src]}"
 wait "${pid[$src]}" 2> /dev/null
 bg_pids=${bg_pids/ ${pid[$src]}/}
 pid[$src]=
+kill -CONT "$p"
 wait "$p"
 codes="$?"
-# Until the replica is elected, nobody serves the slot: a delivery now defers.
 "$DMARC_PIPE" -c "$work/c.conf" < "$FIXTURES/mail-zip.eml" > "$work/out" 2> /dev/null
 is "a delivery before the replica takes over: exit 75" $? 75
 ok "with the one 4.3.0 line Postfix logs" "$(one_tempfail_line "$work/out"; echo $?)" "$(cat "$work/out")"
+kill -CONT "${pid[$replica]}"
 live=$(for n in $nodes; do [ -n "${pid[$n]}" ] && echo "$n"; done | head -1)
-new_master() { m=$(owner "$live" "$slot"); [ -n "$m" ] && [ "$m" != "$src" ] && cluster_ok; }
-wait_for 60 new_master || echo "# no replica took over the slot"
-m=$(owner "$live" "$slot")
+new_master() { m=$(owner "$slot"); [ -n "$m" ] && [ "$m" != "$src" ] && cluster_ok; }
+wait_for 60 new_master || {
+	echo "Bail out! no replica took over the slot in 60 s: $(redis-cli -p "$live" CLUSTER NODES | tr '\n' ';')"
+	exit 1
+}
+m=$(owner "$slot")
 # The promoted replica has none of its own until the old master comes back as one (redis_min_replicas = 1).
 node_start "$src"
 wait_for 60 eval '[ "$(redis-cli -p "$m" INFO replication | grep -c "state=online")" -ge 1 ]' ||
@@ -167,23 +202,44 @@ is "every record in the new master's stream once" "$(stream_uniq "$m" '{c}:recor
 
 # --- dmarc-consume through the cluster, across a migration ---------------------
 other=$(masters "$live" | grep -vx "$m" | head -1)
-conf "$work/consume.conf" "consume_count = 500" "consumer_name = one"
+conf "$work/consume.conf" "consume_count = 500" "consumer_name = one" "batch_dir = $work/batch" \
+	"batch_records = 1000" "batch_seconds = 1" "metrics_listen = 127.0.0.1:0"
+ndjson_ids() { cat "$work"/ndjson/*.ndjson 2> /dev/null | sed -n 's/.*"stream_id":"\([0-9-]*\)"}$/\1/p'; }
+batch_ids() {
+	local f
+	for f in $(find "$work/batch" -name '*.gz' 2> /dev/null); do zcat "$f" | tail -n +2 | cut -f1; done
+}
+# Sums done by the slot's master: count over the stream's records, and the dmarc_total counters.
+sums() {
+	local at
+	at=$(owner "$slot")
+	redis-cli -p "$at" EVAL "local s = 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			for i = 1, #e[2], 2 do if e[2][i] == 'count' then s = s + tonumber(e[2][i + 1]) end end
+		end
+		return s" 1 '{c}:records'
+	redis-cli -p "$at" EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" \
+		1 '{c}:metric:dmarc_total'
+}
+all_written() {
+	[ "$(ndjson_ids | wc -l)" -ge 60002 ] && [ "$(batch_ids | wc -l)" -ge 60002 ] && [ "$(sums | sort -u | wc -l)" -eq 1 ]
+}
 "$CONSUME" -v -c "$work/consume.conf" 2> "$work/consume.err" &
 cp=$!
 bg_pids="$bg_pids $cp"
-ndjson_lines() { cat "$work"/ndjson/*.ndjson 2> /dev/null | wc -l; }
-wait_for 60 eval '[ "$(ndjson_lines)" -ge 20000 ]'
+wait_for 60 eval '[ "$(ndjson_ids | wc -l)" -ge 20000 ]'
 kill -STOP "$cp"
 migrate_keys "$slot" "$m" "$other"
 kill -CONT "$cp"
 sleep 1
 migrate_end "$slot" "$other"
-wait_for 60 eval '[ "$(ndjson_lines)" -ge 60002 ]'
+wait_for 120 all_written || echo "# not everything was written: $(ndjson_ids | wc -l) lines, $(batch_ids | wc -l) rows, sums $(sums | tr '\n' ' ')"
 kill -TERM "$cp"
 wait "$cp"
 is "dmarc-consume went on through the migration and stopped cleanly" $? 0
 ok "it met ASK and went on with ASKING" "$(grep -q 'slot is migrating' "$work/consume.err" &&
 	grep -q "connected to redis at 127.0.0.1:$other (ASKING)" "$work/consume.err"; echo $?)" \
 	"$(grep -i 'redis at' "$work/consume.err" | head -5)"
-ids=$(cat "$work"/ndjson/*.ndjson | sed -n 's/.*"stream_id":"\([0-9-]*\)"}$/\1/p')
-is "NDJSON: one line per record, none twice" "$(echo "$ids" | wc -l) $(echo "$ids" | sort -u | wc -l)" "60002 60002"
+is "NDJSON: one line per record, none twice" "$(ndjson_ids | wc -l) $(ndjson_ids | sort -u | wc -l)" "60002 60002"
+is "batch files: one row per record, none twice" "$(batch_ids | wc -l) $(batch_ids | sort -u | wc -l)" "60002 60002"
+is "metrics: dmarc_total is the sum of count" "$(sums | sed -n 2p)" "$(sums | sed -n 1p)"

@@ -16,7 +16,10 @@ stop_pids() {
 	bg_pids=
 }
 cleanup_hook() { :; }	# a test may redefine it
-trap 'cleanup_hook; stop_pids; rm -rf "$work"' EXIT INT TERM
+trap 'cleanup_hook; stop_pids; rm -rf "$work"' EXIT
+# Interrupted: exit, which runs the cleanup (a trap that only cleaned up would let a loop go on).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Path of a case's input: data/NAME (hand-written) or build/NAME (generated).
 fixture() {
