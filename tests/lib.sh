@@ -123,6 +123,38 @@ deliver_until_stored() {
 # only_0_or_75 "CODES": every exit code is 0 or 75, and the last is 0.
 only_0_or_75() { [ -z "$(echo "$1" | tr ' ' '\n' | grep -v '^$' | grep -vx '0\|75')" ] && [ "${1##* }" = 0 ]; }
 
+# What dmarc-consume wrote, for tests that run it: sinks_ids DIR prints
+# "ndjson <stream_id>" for every line of DIR/ndjson/*.ndjson and "batch <stream ID>"
+# for every row of the batch files under DIR/batch.
+sinks_ids() {
+	local f
+	cat "$1"/ndjson/*.ndjson 2> /dev/null | sed -n 's/.*"stream_id":"\([0-9-]*\)"}$/ndjson \1/p'
+	for f in $(find "$1/batch" -name '*.gz' 2> /dev/null); do zcat "$f" | tail -n +2 | cut -f1 | sed 's/^/batch /'; done
+}
+# sink_counts DIR: "<lines> <distinct>" for the NDJSON sink, then for the batch sink.
+sink_counts() {
+	local ids s
+	ids=$(sinks_ids "$1")
+	for s in ndjson batch; do
+		echo "$(echo "$ids" | grep -c "^$s ") $(echo "$ids" | grep "^$s " | sort -u | wc -l)"
+	done
+}
+# count_sums PORT PREFIX: the sum of count over {PREFIX}:records, then of {PREFIX}:metric:dmarc_total's values.
+count_sums() {
+	redis-cli -p "$1" EVAL "local s = 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			for i = 1, #e[2], 2 do if e[2][i] == 'count' then s = s + tonumber(e[2][i + 1]) end end
+		end
+		return s" 1 "{$2}:records"
+	redis-cli -p "$1" EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" \
+		1 "{$2}:metric:dmarc_total"
+}
+# consumed_all DIR PORT PREFIX N: both file sinks hold N entries or more and the counters match the stream.
+consumed_all() {
+	[ "$(sinks_ids "$1" | grep -c '^ndjson ')" -ge "$4" ] && [ "$(sinks_ids "$1" | grep -c '^batch ')" -ge "$4" ] &&
+		[ "$(count_sums "$2" "$3" | sort -u | wc -l)" -eq 1 ]
+}
+
 # The single line Postfix logs on a deferral.
 one_tempfail_line() {
 	[ "$(wc -l < "$1")" -eq 1 ] && grep -q '^4\.3\.0 dmarc-pipe: ' "$1"

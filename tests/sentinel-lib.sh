@@ -50,6 +50,18 @@ knows_both() {
 		[ "$(redis-cli -p "$s" SENTINEL replicas m | grep -cx name)" -eq 2 ] || return 1
 	done
 }
+# sentinel_failover OLD-PORT: SENTINEL FAILOVER until the sentinels settle on
+# another master with both replicas.  A forced failover can be refused
+# (NOGOODSLAVE while a returned replica is still syncing) or abort on a
+# loaded machine; false after 4 tries of 20 s.
+sentinel_failover() {
+	local try
+	for try in 1 2 3 4; do
+		redis-cli -p "$((base + 3))" SENTINEL FAILOVER m > /dev/null 2>&1
+		wait_for 20 settled_on_new "$1" 2 && return 0
+	done
+	return 1
+}
 # redis_sentinels for dmarc-pipe: the unused port first, then the three sentinels.
 sentinel_list() {
 	echo "127.0.0.1:$unused, $(for s in $sentinels; do printf '127.0.0.1:%s, ' "$s"; done | sed 's/, $//')"
