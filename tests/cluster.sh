@@ -16,10 +16,8 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 
 # Six nodes and one port where nothing listens; each node's cluster bus is at port + 10000.
-for try in $(seq 20); do
-	base=$(free_ports 7)
-	[ "$(free_ports_at $((base + 10000)) 6)" = yes ] && break
-done
+pick_ports 7
+base=$port_base
 nodes=$(seq "$base" $((base + 5)))
 unused=$((base + 6))
 declare -A pid

@@ -91,7 +91,8 @@ sed -i '/^redis_min_replicas/d' "$work/wait.conf"
 is "what it acknowledged is not written again" "$(cat "$work"/wait/ndjson/*.ndjson | wc -l)" "$(rcli XLEN '{wait}:records')"
 
 # --- /metrics over HTTP -----------------------------------------------------------
-port=$((20000 + RANDOM % 20000))
+pick_ports 1
+port=$port_base
 conf "$work/http.conf" fix "metrics_listen = 127.0.0.1:$port"
 "$CONSUME" -c "$work/http.conf" 2> "$work/http.err" &
 c=$!

@@ -58,23 +58,40 @@ redis_start() {
 	return 1
 }
 
-# free_ports_at PORT N: "yes" when nothing listens on PORT .. PORT+N-1.
-free_ports_at() {
+# Test ports come from below the kernel's ephemeral range, which the kernel
+# hands to outgoing connections at any moment, and leave room for a cluster
+# node's bus port (port + 10000), which must be below that range too.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null)
+ephemeral_low=${ephemeral_low:-32768}
+
+# port_in_use PORT: some TCP or UDP socket has it, in any state.
+port_in_use() { ss -Htuan "( sport = :$1 )" 2> /dev/null | grep -q .; }
+
+# ports_unused PORT N: PORT .. PORT+N-1 and their bus ports are all unused.
+ports_unused() {
 	local p
 	for p in $(seq "$1" $(($1 + $2 - 1))); do
-		ss -Htln "sport = :$p" 2> /dev/null | grep -q . && { echo no; return; }
+		port_in_use "$p" && return 1
+		port_in_use $((p + 10000)) && return 1
 	done
-	echo yes
+	return 0
 }
 
-# free_ports N: the first of N loopback TCP ports in a row that nothing listens on.
-free_ports() {
-	local try base
-	for try in $(seq 20); do
-		base=$((20000 + RANDOM % 30000))
-		[ "$(free_ports_at "$base" "$1")" = yes ] && break
+# pick_ports N: sets port_base to the first of N ports in a row that are
+# unused, as are their bus ports, all below the ephemeral range; bails out
+# when there are none.
+pick_ports() {
+	local try lo=10000 hi=$((ephemeral_low - 10000 - $1))
+	if [ "$hi" -le "$lo" ]; then
+		echo "Bail out! no test ports below the ephemeral range (it starts at $ephemeral_low)"
+		exit 1
+	fi
+	for try in $(seq 50); do
+		port_base=$((lo + RANDOM % (hi - lo)))
+		ports_unused "$port_base" "$1" && return 0
 	done
-	echo "$base"
+	echo "Bail out! no $1 unused ports in a row between $lo and $hi"
+	exit 1
 }
 
 # stream_uniq SOCKET|PORT KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.

@@ -20,8 +20,6 @@ sum_count() {
 		end
 		return s" 1 "{prom}:records"
 }
-# A free loopback port (asked of the kernel, then released).
-free_port() { "${PYTHON3:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # promql EXPR: the instant query's result count and first value, "N V".
 promql() {
 	curl -s --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
@@ -36,8 +34,8 @@ print(len(r), r[0]["value"][1] if r else "-")'
 
 echo "1..8"
 redis_start "$sock" || exit 1
-mport=$(free_port)
-pport=$(free_port)
+pick_ports 2
+mport=$port_base pport=$((port_base + 1))
 cat > "$work/c.conf" <<EOC
 syslog = no
 redis_socket = $sock

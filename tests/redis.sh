@@ -220,7 +220,8 @@ conf "$work/acl.conf" auth "redis_username = dmarc" "redis_password = pw2" "redi
 is "ACL user and database 3: stored" "$?/$(REDISCLI_AUTH=s3cret rcli auth -n 3 XLEN '{dmarc}:records')" "0/2"
 
 # A read-only replica.
-port=$("${PYTHON3:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pick_ports 1
+port=$port_base
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/primary.log" &
 bg_pids="$bg_pids $!"
 for i in $(seq 100); do [ "$(redis-cli -p "$port" ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done

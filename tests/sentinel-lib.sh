@@ -5,7 +5,8 @@
 # the redis-servers' PIDs by port.  Everything is stopped by PID on exit.
 
 # Seven ports: three nodes, three sentinels, and one where nothing listens.
-base=$(free_ports 7)
+pick_ports 7
+base=$port_base
 nodes="$base $((base + 1)) $((base + 2))"
 sentinels="$((base + 3)) $((base + 4)) $((base + 5))"
 unused=$((base + 6))	# no sentinel here: the list's first entry, to be skipped

@@ -14,7 +14,8 @@ CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 echo "1..6"
 sock=$work/r.sock
 redis_start "$sock" || exit 1
-base=$(free_ports 3)
+pick_ports 3
+base=$port_base
 far=$base near=$((base + 1)) wrong=$((base + 2))
 dd if=/dev/urandom of="$work/key" bs=32 count=1 2> /dev/null
 dd if=/dev/urandom of="$work/other.key" bs=32 count=1 2> /dev/null
