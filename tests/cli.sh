@@ -2,7 +2,7 @@
 # Command line, exit status and side effects as the MTA sees them.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-echo "1..19"
+echo "1..22"
 mail=$FIXTURES/mail-zip.eml
 bad=$FIXTURES/mail-no-report.eml
 
@@ -32,21 +32,36 @@ rc=$?
 one_tempfail_line "$work/out"
 ok "unreadable FILE: exit 75" $(( rc != 75 || $? != 0 ))
 
+# Settings that store nothing defer every message, saying why: a forgotten
+# redis_socket must not lose reports.  store = none is the way to only log.
+printf 'syslog = no\n' > "$work/nostore.conf"
+"$DMARC_PIPE" -c "$work/nostore.conf" < "$mail" > "$work/out" 2> "$work/err"
+rc=$?
+ok "no Redis and no store = none: exit 75 naming the file and the fix" \
+	$(( rc != 75 || ! $(grep -c "^4.3.0 dmarc-pipe: config: no Redis server in $work/nostore.conf (set redis_socket, or store = none" "$work/out") )) \
+	"rc=$rc $(cat "$work/out")"
+ok "the line has no newline for Postfix to turn into a space" "$(tail -c 1 "$work/out" | od -An -tx1 | grep -q 0a && echo 1 || echo 0)"
+printf 'syslog = no\nstore = none\n' > "$work/none.conf"
+"$DMARC_PIPE" -c "$work/none.conf" -v < "$mail" > /dev/null 2> "$work/err"
+ok "store = none: exit 0; -v and the summary say nothing was stored" \
+	$(( $? != 0 || ! $(grep -c 'records are not stored: store = none' "$work/err") || ! $(grep -c 'event=summary status=ok .* refused=0 stored=no ' "$work/err") )) \
+	"$(cat "$work/err")"
+
 # Quiet as a filter: nothing on stdout or stderr when all is well.
-"$DMARC_PIPE" --no-syslog < "$mail" > "$work/out" 2> "$work/err"
+"$DMARC_PIPE" -c "$work/none.conf" --no-syslog < "$mail" > "$work/out" 2> "$work/err"
 rc=$?
 ok "filter mode writes nothing to stdout/stderr" $(( rc != 0 || $(cat "$work/out" "$work/err" | wc -c) != 0 ))
 
-"$DMARC_PIPE" --no-syslog < "$bad" > "$work/out" 2> "$work/err"
+"$DMARC_PIPE" -c "$work/none.conf" --no-syslog < "$bad" > "$work/out" 2> "$work/err"
 rc=$?
 ok "a message without a report exits 0, silently" $(( rc != 0 || $(cat "$work/out" "$work/err" | wc -c) != 0 ))
 
 # stdin is read to its end even when it is useless (procmail/Sieve need that).
-( head -c 8000000 /dev/urandom; echo $? > "$work/writer" ) | "$DMARC_PIPE" --no-syslog > /dev/null 2>&1
+( head -c 8000000 /dev/urandom; echo $? > "$work/writer" ) | "$DMARC_PIPE" -c "$work/none.conf" --no-syslog > /dev/null 2>&1
 rc=$?
 ok "8 MB of random bytes: exit 0, whole input read" $(( rc != 0 || $(cat "$work/writer") != 0 ))
 
-printf 'syslog = no\nmax_message_size = 4k\n' > "$work/small.conf"
+printf 'syslog = no\nstore = none\nmax_message_size = 4k\n' > "$work/small.conf"
 ( head -c 100000 /dev/zero | tr '\0' 'x'; echo $? > "$work/writer" ) | \
 	"$DMARC_PIPE" -c "$work/small.conf" -v > "$work/out" 2> "$work/err"
 rc=$?
@@ -72,7 +87,7 @@ ok "--ndjson PATH appends" $(( $(wc -l < "$work/out.ndjson") != 4 ))
 
 # Quarantine: refused messages are kept, byte for byte, mode 0600; good ones are not.
 mkdir "$work/q"
-printf 'syslog = no\nquarantine_dir = %s\n' "$work/q" > "$work/q.conf"
+printf 'syslog = no\nstore = none\nquarantine_dir = %s\n' "$work/q" > "$work/q.conf"
 "$DMARC_PIPE" -c "$work/q.conf" < "$FIXTURES/truncated.xml"
 rc=$?
 saved=$(ls "$work/q")
@@ -85,7 +100,7 @@ ok "a good message is not quarantined" $(( $? != 0 || $(ls "$work/q" | wc -l) !=
 ok "--dry-run never quarantines" $(( $? != 0 || $(ls "$work/q" | wc -l) != 1 ))
 
 # An oversized message is kept whole, though only max_message_size of it was held in memory.
-printf 'syslog = no\nquarantine_dir = %s\nmax_message_size = 4k\n' "$work/q" > "$work/qbig.conf"
+printf 'syslog = no\nstore = none\nquarantine_dir = %s\nmax_message_size = 4k\n' "$work/q" > "$work/qbig.conf"
 head -c 300000 /dev/urandom | base64 > "$work/big.txt"
 ( cat "$work/big.txt"; echo $? > "$work/writer" ) | "$DMARC_PIPE" -c "$work/qbig.conf"
 rc=$?
@@ -95,7 +110,7 @@ ok "oversized message: quarantined whole, input read, exit 0" \
 	    $(cmp -s "$work/q/$newest" "$work/big.txt"; echo $?) != 0 ))
 
 # A quarantine that cannot be written must not lose the message: defer.
-printf 'syslog = no\nquarantine_dir = %s\n' "$work/q.conf/not-a-dir" > "$work/q2.conf"
+printf 'syslog = no\nstore = none\nquarantine_dir = %s\n' "$work/q.conf/not-a-dir" > "$work/q2.conf"
 "$DMARC_PIPE" -c "$work/q2.conf" < "$bad" > "$work/out" 2> /dev/null
 rc=$?
 one_tempfail_line "$work/out"

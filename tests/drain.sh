@@ -35,7 +35,7 @@ random bytes||random.bin|not a mail message'
 
 echo "1..$(echo "$cases" | wc -l)"
 while IFS='|' read -r name setting input reason; do
-	printf 'syslog = no\n%s\n' "$setting" > "$work/conf"
+	printf 'syslog = no\nstore = none\n%s\n' "$setting" > "$work/conf"
 	( cat "$work/$input"; echo $? > "$work/writer" ) | "$DMARC_PIPE" -c "$work/conf" -v > "$work/out" 2> "$work/err"
 	rc=$?
 	summary=$(grep 'event=summary' "$work/err")

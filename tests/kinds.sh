@@ -14,7 +14,7 @@ is "every NDJSON record names its kind" "$(grep -o '"kind":"[a-z]*"' "$work/thre
 	" 2 \"kind\":\"aggregate\"; 1 \"kind\":\"failure\"; 2 \"kind\":\"tlsrpt\";"
 
 # Syslog: one line per record, each kind its own event (-v copies them to stderr).
-printf 'syslog = yes\nsyslog_socket = %s\n' "$work/no-syslogd" > "$work/syslog.conf"
+printf 'syslog = yes\nstore = none\nsyslog_socket = %s\n' "$work/no-syslogd" > "$work/syslog.conf"
 "$DMARC_PIPE" -c "$work/syslog.conf" -v < "$FIXTURES/mail-three-kinds.eml" 2> "$work/err"
 is "aggregate records log event=record" "$(grep -c 'event=record rid=' "$work/err")" 2
 is "TLS records log event=tlsrpt" "$(grep -c 'event=tlsrpt rid=' "$work/err")" 2

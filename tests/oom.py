@@ -19,7 +19,7 @@ without prlimit's kernel support, strace or redis-server."""
 import os, re, resource, shutil, subprocess, sys, tempfile, threading, time
 from collections import Counter
 
-LINE = re.compile(rb"\A4\.3\.0 dmarc-pipe: [\x20-\x7e]{1,400}\n\Z")
+LINE = re.compile(rb"\A4\.3\.0 dmarc-pipe: [\x20-\x7e]{1,400}\Z")
 TIMEOUT_S = 60
 
 
@@ -89,7 +89,7 @@ class Sweep:
         else:
             self.faults.append("%s: exit %d, stdout %r" % (what, rc, out[:120]))
             return
-        if rc == 75 and b"memory" in out.lower() and out != b"4.3.0 dmarc-pipe: out of memory\n":
+        if rc == 75 and b"memory" in out.lower() and out != b"4.3.0 dmarc-pipe: out of memory":
             self.faults.append("%s: memory ran out, but the line says %r" % (what, out[:120]))
         if not consumed:
             self.faults.append("%s: exit %d without reading stdin to its end" % (what, rc))

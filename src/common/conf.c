@@ -43,6 +43,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_tlsrpt_policies", CT_UINT, OFF(max_tlsrpt_policies), 1, 1000000, "1000", "policies per TLS report" },
 	{ "max_tlsrpt_failure_details", CT_UINT, OFF(max_tlsrpt_failure_details), 1, 1000000, "1000", "failure-details per TLS report policy" },
 	{ "failure_redact", CT_BOOL, OFF(failure_redact), 0, 0, "yes", "drop subjects and the local parts of addresses from failure reports" },
+	{ "store", CT_STRING, OFF(store), 0, 0, "redis", "redis: store records in Redis (set redis_socket or another); none: only log them" },
 	{ "redis_socket", CT_STRING, OFF(redis_socket), 0, 0, "", "Redis Unix socket path (empty: none)" },
 	{ "redis_host", CT_STRING, OFF(redis_host), 0, 0, "", "Redis host (empty: none)" },
 	{ "redis_port", CT_UINT, OFF(redis_port), 1, 65535, "6379", "Redis TCP port" },
@@ -184,6 +185,14 @@ conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
 	const char *p;
 
+	if (!c->store || (strcmp(c->store, "redis") && strcmp(c->store, "none"))) {
+		snprintf(errbuf, errlen, "%s: store must be redis or none", path);
+		return -1;
+	}
+	if (!strcmp(c->store, "none") && conf_has_redis(c)) {
+		snprintf(errbuf, errlen, "%s: store = none, yet a Redis server is set", path);
+		return -1;
+	}
 	if (!!c->redis_socket + !!c->redis_host + !!c->redis_sentinels + !!c->redis_cluster > 1) {
 		snprintf(errbuf, errlen, "%s: set one of redis_socket, redis_host, redis_sentinels and redis_cluster", path);
 		return -1;

@@ -44,6 +44,9 @@ struct conf {
 	/* Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
+	/* "redis": records go to Redis, which must be set below; "none": they are only logged. */
+	char *store;			/* owned */
+
 	/* Redis; none of redis_socket, redis_host, redis_sentinels and redis_cluster means no Redis. */
 	char *redis_socket;		/* owned */
 	char *redis_host;		/* owned */

@@ -13,12 +13,15 @@
 
 #include "fatal.h"
 #include "log.h"
+#include "status.h"
 
 #define EXIT_TEMPFAIL 75
 
 /* Until main() knows better, stdin is the message and is still unread. */
 static volatile sig_atomic_t stdin_pending = 1;
 static volatile sig_atomic_t exiting;
+/* Whether the MTA line ends in a newline: only on a terminal (see fatal.h). */
+static volatile sig_atomic_t line_end;
 
 void
 fatal_stdin_pending(bool pending)
@@ -26,9 +29,37 @@ fatal_stdin_pending(bool pending)
 	stdin_pending = pending;
 }
 
+static void
+write_all(const char *s, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(STDOUT_FILENO, s, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Async-signal-safe, as emergency_exit() needs. */
+void
+fatal_mta_line(const char *reason)
+{
+	static const char head[] = "4.3.0 dmarc-pipe: ";
+
+	write_all(head, sizeof head - 1);
+	write_all(reason, strlen(reason));
+	if (line_end)
+		write_all("\n", 1);
+}
+
 /* Async-signal-safe: no allocation, no stdio, no locks. */
 static void __attribute__((noreturn))
-emergency_exit(const char *line)
+emergency_exit(const char *reason)
 {
 	static char sink[16384];
 	ssize_t n;
@@ -40,8 +71,7 @@ emergency_exit(const char *line)
 		nanosleep(&wait, NULL);
 		_exit(EXIT_TEMPFAIL);
 	}
-	while (write(STDOUT_FILENO, line, strlen(line)) < 0 && errno == EINTR)
-		;
+	fatal_mta_line(reason);
 	if (stdin_pending)
 		while ((n = read(STDIN_FILENO, sink, sizeof sink)) > 0 || (n < 0 && errno == EINTR))
 			;
@@ -51,7 +81,7 @@ emergency_exit(const char *line)
 void
 fatal_oom(void)
 {
-	emergency_exit("4.3.0 dmarc-pipe: out of memory\n");
+	emergency_exit(DP_REASON_OOM);
 }
 
 /*
@@ -65,8 +95,7 @@ on_abort(int sig)
 {
 	if (errno == ENOMEM)
 		fatal_oom();
-	emergency_exit(sig == SIGTRAP ? "4.3.0 dmarc-pipe: internal error (SIGTRAP)\n"
-				      : "4.3.0 dmarc-pipe: internal error (SIGABRT)\n");
+	emergency_exit(sig == SIGTRAP ? "internal error (SIGTRAP)" : "internal error (SIGABRT)");
 }
 
 /*
@@ -82,7 +111,7 @@ glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer d
 		/* g_malloc(): "failed to allocate N bytes"; msg is NULL when even that could not be built. */
 		if (!msg || strstr(msg, "allocate"))
 			fatal_oom();
-		emergency_exit("4.3.0 dmarc-pipe: internal error (GLib)\n");
+		emergency_exit("internal error (GLib)");
 	}
 	log_debug("%s: %s", domain ? domain : "glib", msg ? msg : "");
 }
@@ -92,6 +121,7 @@ fatal_init(void)
 {
 	struct sigaction sa;
 
+	line_end = isatty(STDOUT_FILENO);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_abort;
 	sigemptyset(&sa.sa_mask);

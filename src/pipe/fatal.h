@@ -22,6 +22,14 @@ void fatal_init(void);
 /* Memory is gone where no error can be returned: exit 75 now. */
 void fatal_oom(void) __attribute__((noreturn));
 
+/*
+ * The one line the MTA reads on exit 75: "4.3.0 dmarc-pipe: " and the
+ * reason (escaped already), written with write(2).  It ends in a newline
+ * only when stdout is a terminal: Postfix's pipe(8) turns a newline into
+ * a space, which would end every deferral in its log with " )".
+ */
+void fatal_mta_line(const char *reason);
+
 /* Whether stdin is still to be read to its end on the way out (procmail and Sieve need that). */
 void fatal_stdin_pending(bool pending);
 

@@ -94,8 +94,8 @@ tempfail(const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	esc_log(clean, sizeof clean, why);
-	printf("4.3.0 dmarc-pipe: %s\n", clean);
 	fflush(stdout);
+	fatal_mta_line(clean);
 	return EXIT_TEMPFAIL;
 }
 
@@ -139,7 +139,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 /* The summary line of one message: what an operator greps for. */
 static void
-log_summary(const struct options *o, const char *input, const struct message_result *r)
+log_summary(const struct options *o, const char *input, bool stored, const struct message_result *r)
 {
 	char in[128], why[DP_REASON_MAX * 2], mid[256], from[256], qid[64], sender[256], rcpt[256];
 	int pri = r->status == MSG_REJECTED ? LOG_NOTICE : r->status == MSG_TEMPFAIL ? LOG_ERR : LOG_INFO;
@@ -152,10 +152,11 @@ log_summary(const struct options *o, const char *input, const struct message_res
 		n += (size_t)snprintf(per_kind + n, sizeof per_kind - n, " %s=%u", kinds[i]->name, r->per_kind[i]);
 	/* Every value but the counts comes from the sender or the MTA: escaped. */
 	snprintf(line, sizeof line,
-		 "event=summary status=%s reason=\"%s\" reports=%u%s records=%llu duplicates=%u refused=%u"
+		 "event=summary status=%s reason=\"%s\" reports=%u%s records=%llu duplicates=%u refused=%u%s"
 		 " queue_id=\"%s\" sender=\"%s\" recipient=\"%s\" input=\"%s\" message_id=\"%s\" from=\"%s\"",
 		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
 		 r->reports, per_kind, (unsigned long long)r->records, r->duplicates, r->refused,
+		 stored ? "" : " stored=no",
 		 esc_log(qid, sizeof qid, o->queue_id), esc_log(sender, sizeof sender, o->sender),
 		 esc_log(rcpt, sizeof rcpt, o->recipient), esc_log(in, sizeof in, input),
 		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
@@ -208,7 +209,7 @@ process_input(struct pipeline *pl, const struct conf *conf, const struct options
 		store_count_refused(pl->store, res.refused_per_kind);
 	if (unread && input_drain(fd) < 0)
 		log_err("cannot read %s to its end: %s", name, strerror(errno));
-	log_summary(o, name, &res);
+	log_summary(o, name, pl->store != NULL, &res);
 	buf_free(&msg);
 	if (res.status != MSG_TEMPFAIL)
 		return false;
@@ -246,9 +247,20 @@ main(int argc, char **argv)
 		rc = tempfail("config: %s", errbuf);
 		goto out;
 	}
+	/* Settings that store nothing would lose every report without a word: defer until they are fixed. */
+	if (!o.dry_run && !o.ndjson && !conf_has_redis(&conf) && strcmp(conf.store, "none")) {
+		if (from_stdin)
+			input_drain(STDIN_FILENO);
+		rc = tempfail("config: no Redis server in %s (set redis_socket, or store = none to only log records)",
+			      o.conf_path);
+		goto out;
+	}
 	log_open(conf.syslog_ident ? conf.syslog_ident : "dmarc-pipe", conf.syslog_facility,
 		 conf.syslog && !o.dry_run && !o.no_syslog, o.verbose || o.dry_run, conf.syslog_socket);
 	kinds_init();
+	if (o.dry_run || !conf_has_redis(&conf))
+		log_debug("records are not stored: %s", o.dry_run ? "--dry-run" :
+			  !strcmp(conf.store, "none") ? "store = none" : "no Redis server, --ndjson only");
 
 	if (o.ndjson) {
 		if (!strcmp(o.ndjson, "-"))
