@@ -9,7 +9,7 @@ inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/insta
 prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$top_builddir/Makefile" | sed "s|\${prefix}|$prefix|")
 
-echo "1..7"
+echo "1..10"
 inst
 ok "make install DESTDIR=..." $? "$(tail -3 "$work/install.log")"
 ok "the program" "$([ -x "$dest$prefix/bin/dmarc-pipe" ]; echo $?)"
@@ -24,3 +24,14 @@ ok "reinstalling keeps an existing dmarc-pipe.conf" \
 	"$(grep -qx '# the operator.s own settings' "$dest$sysconfdir/dmarc-pipe.conf"; echo $?)"
 "$dest$prefix/bin/dmarc-pipe" -c "$top_srcdir/contrib/dmarc-pipe.conf" --dry-run < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
 ok "the shipped sample configuration loads" $?
+
+# The sample shows every key, commented out, with its default (an empty
+# default as "key ="): compared with the program's own table.
+"$dest$prefix/bin/dmarc-pipe" --help | sed -n 's/^  \([a-z_]*\) *= \(.*[^ ]\) *  # .*/\1=\2/p; s/^  \([a-z_]*\) *=  *  # .*/\1=/p' |
+	sort > "$work/defaults"
+sed -n 's/^#\([a-z_]*\) = \(.*\)$/\1=\2/p; s/^#\([a-z_]*\) =$/\1=/p' "$top_srcdir/contrib/dmarc-pipe.conf" | sort > "$work/sample"
+is "the sample names every key with its default" "$(diff "$work/defaults" "$work/sample" | grep '^[<>]' | tr '\n' ' ')" ""
+# The sample mails are installed beside the MTA snippets, to try a delivery.
+ok "the sample mails in \$(docdir)/examples" "$(for m in sample-report.eml sample-tlsrpt.eml sample-failure.eml; do
+	[ -f "$dest$prefix/share/doc/dmarc-pipe/examples/$m" ] || echo "$m"; done | grep -c .)"
+ok "the dmarc-consume man page" "$([ -f "$dest$prefix/share/man/man8/dmarc-consume.8" ]; echo $?)"

@@ -16,7 +16,32 @@ stop_pids() {
 	bg_pids=
 }
 cleanup_hook() { :; }	# a test may redefine it
-trap 'cleanup_hook; stop_pids; rm -rf "$work"' EXIT
+
+# System accounts the shipped files name (dmarc, dmarc-consume): need_user
+# creates one when it is missing and it is removed again on the way out.
+# Tests that use them hold a lock for their whole run, so that one test
+# never removes an account another is still using.
+made_users=
+need_user() {	# need_user NAME [useradd options...]
+	local name=$1
+	shift
+	lock_users
+	id "$name" > /dev/null 2>&1 && return 0
+	useradd "$@" "$name" || return 1
+	made_users="$made_users $name"
+}
+lock_users() {
+	[ -n "${users_locked:-}" ] && return 0
+	exec 8> "${TMPDIR:-/tmp}/dmarc-pipe-tests.users.lock"
+	flock 8
+	users_locked=yes
+}
+remove_made_users() {
+	local u
+	for u in $made_users; do userdel "$u" 2> /dev/null || echo "# could not remove the account $u"; done
+	made_users=
+}
+trap 'cleanup_hook; stop_pids; remove_made_users; rm -rf "$work"' EXIT
 # Interrupted: exit, which runs the cleanup (a trap that only cleaned up would let a loop go on).
 trap 'exit 130' INT
 trap 'exit 143' TERM

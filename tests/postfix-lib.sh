@@ -9,8 +9,9 @@ pf_requirements() {
 	command -v postfix > /dev/null || skip_all "postfix is not installed (tests/install-deps installs it)"
 	command -v redis-server > /dev/null || skip_all "redis-server is not installed"
 	[ -f /usr/share/postfix/master.cf.dist ] || skip_all "no /usr/share/postfix/master.cf.dist"
-	# The shipped master.cf runs dmarc-pipe as the user dmarc.
-	id dmarc > /dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin dmarc ||
+	# The shipped master.cf runs dmarc-pipe as the user dmarc, with the group redis.
+	getent group redis > /dev/null || skip_all "no group redis (the redis-server package makes it)"
+	need_user dmarc --system --home-dir /nonexistent --shell /usr/sbin/nologin ||
 		skip_all "cannot create the user dmarc"
 	# The unprivileged user must reach everything dmarc-pipe uses; the build
 	# tree may sit where it cannot go: a copy of the program here.
@@ -28,11 +29,12 @@ cleanup_hook() {
 	done
 }
 
-# pf_start DIR SYSCONFDIR [main.cf lines...]: an instance in DIR whose
-# dmarc transport runs $work/bin/dmarc-pipe -c SYSCONFDIR/dmarc-pipe.conf.
-pf_start() {
-	local pf=$1 sysconfdir=$2
-	shift 2
+# pf_init DIR [main.cf lines...]: an instance's directories and its
+# configuration without anything of ours: Debian's master.cf without the
+# SMTP listener and chroot, and a main.cf of paths.
+pf_init() {
+	local pf=$1
+	shift
 	mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
 	chown postfix "$pf/data"
 	pf_instances="$pf_instances $pf"
@@ -53,21 +55,34 @@ pf_start() {
 		maillog_file = $pf/maillog
 		EOC
 		printf '%s\n' "$@"
-		sed "s|/etc/postfix|$pf/etc|g" "$top_srcdir/postfix/main.cf"
 	} > "$pf/etc/main.cf"
-	# The distribution's master.cf without the SMTP listener and without chroot, then the shipped lines.
 	sed -e 's/^smtp\( *\)inet/#smtp\1inet/' -e 's/^\([a-z][-a-z]* *[-a-z]* *[-yn] *[-yn] *\)y/\1n/' \
 		/usr/share/postfix/master.cf.dist > "$pf/etc/master.cf"
+}
+
+# pf_run DIR: start it; false, with its log, when it does not start.
+pf_run() {
+	postfix -c "$1/etc" check 2>&1 | sed 's/^/# /'
+	if ! postfix -c "$1/etc" start > "$work/start.log" 2>&1; then
+		sed 's/^/# /' "$work/start.log" "$1/maillog"
+		return 1
+	fi
+}
+
+# pf_start DIR SYSCONFDIR [main.cf lines...]: an instance in DIR whose
+# dmarc transport runs $work/bin/dmarc-pipe -c SYSCONFDIR/dmarc-pipe.conf,
+# with the shipped main.cf and master.cf lines.
+pf_start() {
+	local pf=$1 sysconfdir=$2
+	shift 2
+	pf_init "$pf" "$@"
+	sed "s|/etc/postfix|$pf/etc|g" "$top_srcdir/postfix/main.cf" >> "$pf/etc/main.cf"
 	sed -e "s|@bindir@|$work/bin|g" -e "s|@sysconfdir@|$sysconfdir|g" \
 		"$top_srcdir/postfix/master.cf.in" >> "$pf/etc/master.cf"
 	sed -e "s|dmarc-reports@example.com|dmarc@sender.example|" -e "s|dmarc-failures@example.com|ruf@sender.example|" \
 		-e "s|tls-reports@example.com|tlsrpt@sender.example|" "$top_srcdir/postfix/transport" > "$pf/etc/transport"
 	postmap -c "$pf/etc" "$pf/etc/transport"
-	postfix -c "$pf/etc" check 2>&1 | sed 's/^/# /'
-	if ! postfix -c "$pf/etc" start > "$work/start.log" 2>&1; then
-		sed 's/^/# /' "$work/start.log" "$pf/maillog"
-		return 1
-	fi
+	pf_run "$pf"
 }
 
 # pf_submit DIR FILE [RECIPIENT]
