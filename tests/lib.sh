@@ -30,16 +30,21 @@ need_user() {	# need_user NAME [useradd options...]
 	useradd "$@" "$name" || return 1
 	made_users="$made_users $name"
 }
+# The lock is held by a process of its own, so that no server a test starts
+# inherits it.
+users_lock_pid=
 lock_users() {
-	[ -n "${users_locked:-}" ] && return 0
-	exec 8> "${TMPDIR:-/tmp}/dmarc-pipe-tests.users.lock"
-	flock 8
-	users_locked=yes
+	local ready
+	[ -n "$users_lock_pid" ] && return 0
+	coproc USERS_LOCK { exec 8> "${TMPDIR:-/tmp}/dmarc-pipe-tests.users.lock"; flock 8; echo locked; exec sleep 86400; }
+	users_lock_pid=$USERS_LOCK_PID
+	read -r ready <&"${USERS_LOCK[0]}"
 }
 remove_made_users() {
 	local u
 	for u in $made_users; do userdel "$u" 2> /dev/null || echo "# could not remove the account $u"; done
 	made_users=
+	[ -n "$users_lock_pid" ] && kill "$users_lock_pid" 2> /dev/null
 }
 trap 'cleanup_hook; stop_pids; remove_made_users; rm -rf "$work"' EXIT
 # Interrupted: exit, which runs the cleanup (a trap that only cleaned up would let a loop go on).
@@ -117,6 +122,36 @@ pick_ports() {
 	done
 	echo "Bail out! no $1 unused ports in a row between $lo and $hi"
 	exit 1
+}
+
+# readme_block NAME: the commands of the README's block marked
+# "<!-- operator-test: NAME -->", without their indentation.
+readme_block() {
+	awk -v mark="<!-- operator-test: $1 -->" '
+		$0 == mark { on = 1; next }
+		on && /^    / { sub(/^    /, ""); print; seen = 1; next }
+		on && seen { exit }' "$top_srcdir/README.md"
+}
+
+# acl_rules PROGRAM "PREFIX..." [SETTING...]: the README's ACL rules for
+# PROGRAM (its "user" line after the password, and what its table of
+# additions gives for each SETTING), for keys under each {PREFIX}.
+acl_rules() {
+	local program=$1 keys= column rules p
+	for p in $2; do keys="$keys ~{$p}:*"; done
+	shift 2
+	rules=$(readme_block acl | sed -n "s/^user $program on >[^ ]* //p")
+	[ -n "$rules" ] || { echo "Bail out! no user $program in the README's acl block"; exit 1; }
+	case "$program" in dmarc-pipe) column=3 ;; *) column=4 ;; esac
+	for setting in "$@"; do
+		rules="$rules $(awk -F' [|] ' -v s="$setting" -v c="$column" '
+			/^<!-- acl-additions -->/ { on = 1; next }
+			on && /^$/ { exit }
+			on { gsub(/\\[|]/, "\001"); n = split($0, f, / [|] /)
+			     if (index(f[1], "`" s "`")) { v = f[c - 1]; gsub(/[`|]/, "", v); gsub(/\001/, "|", v); print v } }' \
+			"$top_srcdir/README.md")"
+	done
+	echo "$rules" | sed "s/ ~{dmarc}:\*/$keys/"
 }
 
 # stream_uniq SOCKET|PORT KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
