@@ -154,6 +154,22 @@ acl_rules() {
 	echo "$rules" | sed "s/ ~{dmarc}:\*/$keys/"
 }
 
+# acl_user PROGRAM PASSWORD "PREFIX..." [SETTING...]: appends to the array
+# acl_args the redis-server options that make PROGRAM an ACL user with the
+# README's rules (one word each: redis-server joins them).
+acl_args=()
+acl_user() {
+	local rules
+	read -r -a rules <<< "$(acl_rules "$1" "$3" "${@:4}")"
+	acl_args+=(--user "$1" on ">$2" "${rules[@]}")
+}
+# acl_refusals SOCKET|PORT: the commands Redis's ACL LOG says it refused, one per line.
+acl_refusals() {
+	local at=-s
+	case "$1" in *[!0-9]*) ;; *) at=-p ;; esac
+	redis-cli "$at" "$1" --raw ACL LOG | awk 'p == "reason" && $0 != "auth" { bad = 1 } p == "object" && bad { print; bad = 0 } { p = $0 }'
+}
+
 # stream_uniq SOCKET|PORT KEY: distinct (rid, ord) pairs and duplicates in a stream, counted by Redis itself.
 stream_uniq() {
 	local at=-s
