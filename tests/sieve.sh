@@ -1,43 +1,52 @@
 #!/bin/bash
-# Dovecot Pigeonhole's sieve-test runs the shipped Sieve script: the report
-# is filed in DMARC and piped to dmarc-pipe; when that fails the copy in
-# DMARC is what a replay stores.  TAP.
+# Dovecot Pigeonhole's sieve-test runs the shipped Sieve script as the mail
+# user (the existing account nobody): the report is filed in DMARC and
+# piped to dmarc-pipe through the README's wrapper in sieve_pipe_bin_dir,
+# which names a configuration only the mail user can read; dmarc-pipe
+# reaches Redis over TCP as the ACL user dmarc-pipe with exactly the
+# README's rules.  When the pipe fails, the copy in DMARC is what a replay
+# stores.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "sieve-test runs the pipe as another user, which needs root"
 command -v sieve-test > /dev/null || skip_all "sieve-test is not installed (tests/install-deps installs dovecot-sieve)"
 command -v redis-server > /dev/null || skip_all "redis-server is not installed"
-id dmarc > /dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin dmarc ||
-	skip_all "cannot create the user dmarc"
+mail_user=nobody mail_group=$(id -gn nobody 2> /dev/null) || skip_all "no account nobody"
 
-xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
 sieve() {	# sieve MESSAGE: deliver it with the shipped script
 	sieve-test -c "$work/dovecot.conf" -e -l "maildir:$work/Maildir" "$work/dmarc-pipe.sieve" "$1" \
 		> "$work/sieve.log" 2>&1
 }
 filed() { find "$work/Maildir/.DMARC" -path '*/new/*' -type f | wc -l; }
 
-echo "1..7"
+echo "1..8"
 chmod 755 "$work"
-redis_start "$work/redis.sock" --unixsocketperm 777 || exit 1
-mkdir -p "$work/bin" "$work/Maildir"
-cp "$DMARC_PIPE" "$work/bin/dmarc-pipe.real"
-printf 'syslog = no\nredis_socket = %s\n' "$work/redis.sock" > "$work/dmarc-pipe.conf"
-# sieve_pipe_bin_dir holds what Sieve may run: here a wrapper naming the configuration.
-printf '#!/bin/sh\nexec %s/bin/dmarc-pipe.real -c %s/dmarc-pipe.conf "$@"\n' "$work" "$work" > "$work/bin/dmarc-pipe"
-chmod 755 "$work/bin/dmarc-pipe" "$work/bin/dmarc-pipe.real"
-chmod 644 "$work/dmarc-pipe.conf"
-chown dmarc "$work/Maildir"
+pick_ports 1
+port=$port_base
+export REDISCLI_AUTH=admin-password
+acl_user dmarc-pipe pipe-password dmarc
+redis_start "$work/redis.sock" --port "$port" --bind 127.0.0.1 --requirepass admin-password "${acl_args[@]}" || exit 1
+xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
+
+mkdir -p "$work/bin" "$work/sieve-pipe" "$work/Maildir"
+cp "$DMARC_PIPE" "$work/bin/dmarc-pipe"
+# The README's wrapper and configuration, paths moved under $work.
+printf '#!/bin/sh\nexec %s/bin/dmarc-pipe -c %s/dmarc-pipe-sieve.conf\n' "$work" "$work" > "$work/sieve-pipe/dmarc-pipe"
+chmod 755 "$work/sieve-pipe/dmarc-pipe"
+printf 'redis_host = 127.0.0.1\nredis_port = %s\nredis_username = dmarc-pipe\nredis_password = pipe-password\nsyslog = no\n' \
+	"$port" > "$work/dmarc-pipe-sieve.conf"
+chown "$mail_user:" "$work/dmarc-pipe-sieve.conf" && chmod 600 "$work/dmarc-pipe-sieve.conf"
+chown "$mail_user" "$work/Maildir"
 cp "$top_srcdir/contrib/dmarc-pipe.sieve" "$work/"
 cat > "$work/dovecot.conf" <<EOC
 protocols =
-mail_uid = dmarc
-mail_gid = $(id -g dmarc)
+mail_uid = $mail_user
+mail_gid = $mail_group
 mail_location = maildir:$work/Maildir
 plugin {
   sieve_plugins = sieve_extprograms
   sieve_extensions = +vnd.dovecot.pipe
-  sieve_pipe_bin_dir = $work/bin
+  sieve_pipe_bin_dir = $work/sieve-pipe
   sieve_pipe_exec_timeout = 120s
 }
 EOC
@@ -45,14 +54,18 @@ EOC
 sieve "$FIXTURES/mail-zip.eml"
 ok "the script runs" $? "$(tail -3 "$work/sieve.log")"
 is "the report is filed in DMARC" "$(filed)" 1
-is "and its records stored" "$(xlen)" 2
+is "and its records stored, by the ACL user dmarc-pipe" "$(xlen)" 2
 
-mv "$work/redis.sock" "$work/redis.sock.away"
+redis-cli -s "$work/redis.sock" ACL SETUSER dmarc-pipe off > /dev/null
 sieve "$FIXTURES/mail-two-reports.eml"
-ok "Redis away: the pipe fails but delivery goes on (:try)" \
+ok "Redis refusing dmarc-pipe: the pipe fails but delivery goes on (:try)" \
 	"$(grep -q 'final result: success' "$work/sieve.log"; echo $?)" "$(tail -3 "$work/sieve.log")"
 is "the report is kept in DMARC" "$(filed)" 2
-mv "$work/redis.sock.away" "$work/redis.sock"
-"$work/bin/dmarc-pipe" $(find "$work/Maildir/.DMARC" -path '*/new/*' -type f) > /dev/null 2>&1
+redis-cli -s "$work/redis.sock" ACL SETUSER dmarc-pipe on > /dev/null
+# The replay, as the mail user, with the same configuration.
+setpriv --reuid="$mail_user" --regid="$mail_group" --clear-groups -- \
+	"$work/bin/dmarc-pipe" -c "$work/dmarc-pipe-sieve.conf" $(find "$work/Maildir/.DMARC" -path '*/new/*' -type f) \
+	> /dev/null 2>&1
 ok "replaying the folder exits 0" $?
 is "and stores what was missing, once" "$(xlen)" 3
+is "no command refused by the README's rules (ACL LOG)" "$(acl_refusals "$work/redis.sock" | tr '\n' ' ')" ""
