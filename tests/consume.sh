@@ -2,7 +2,9 @@
 # dmarc-consume: the three sinks (metrics counters, TSV batch files, daily
 # NDJSON) hold every stored record exactly once, through redelivery,
 # kill -9 while dmarc-pipe is writing, and a dead consumer's entries taken
-# over by another.  TAP.  Starts its own redis-server on a private socket.
+# over by another.  TAP.  Starts its own redis-server on a private socket,
+# where both programs are ACL users with exactly the README's rules (and
+# dmarc-consume's additions for redis_min_replicas, which it uses here).
 . "${srcdir:-.}/tests/lib.sh"
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
@@ -10,10 +12,16 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 sock=$work/r.sock
 rcli() { redis-cli -s "$sock" "$@"; }
-# conf FILE PREFIX [key = value lines...]
+prefixes="fix wait csv park kill two take restart"
+acl_user dmarc-pipe pipe-password "$prefixes"
+acl_user dmarc-consume consume-password "$prefixes" redis_min_replicas
+# conf FILE PREFIX [key = value lines...]: dmarc-consume's FILE, as its ACL
+# user, and dmarc-pipe's (FILE with .pipe.conf for .conf), as its own.
 conf() {
 	{
 		echo "syslog = no"
+		echo "redis_username = dmarc-consume"
+		echo "redis_password = consume-password"
 		echo "redis_socket = $sock"
 		echo "key_prefix = $2"
 		# The three sinks on, unless the caller sets them.
@@ -22,6 +30,8 @@ conf() {
 		case "$*" in *metrics_listen*) ;; *) echo "metrics_listen = 127.0.0.1:0" ;; esac
 		printf '%s\n' "${@:3}"
 	} > "$1"
+	sed "s/^redis_username = .*/redis_username = dmarc-pipe/; s/^redis_password = .*/redis_password = pipe-password/" \
+		"$1" > "${1%.conf}.pipe.conf"
 }
 # Sums done by Redis itself: count over a stream's records, values of a counter hash.
 sum_count() {
@@ -41,15 +51,15 @@ batch_ids() {
 	done
 }
 
-echo "1..43"
-redis_start "$sock" || exit 1
+echo "1..45"
+redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
 conf "$work/fix.conf" fix
 mails="$FIXTURES/mail-three-kinds.eml $FIXTURES/mail-zip.eml $FIXTURES/mail-two-reports.eml
 	$FIXTURES/arf-dmarc.eml $FIXTURES/arf-netease.eml $FIXTURES/mail-tlsrpt-gzip.eml
 	$top_srcdir/tests/data/tlsrpt-quirks.json"
-for f in $mails; do "$DMARC_PIPE" -c "$work/fix.conf" < "$f" > /dev/null 2>&1; done
+for f in $mails; do "$DMARC_PIPE" -c "$work/fix.pipe.conf" < "$f" > /dev/null 2>&1; done
 stored=$(( $(rcli XLEN '{fix}:records') + $(rcli XLEN '{fix}:tlsrpt') + $(rcli XLEN '{fix}:failures') ))
 "$CONSUME" -c "$work/fix.conf" --once 2> "$work/err"
 ok "--once drains the streams and exits 0" $? "$(tail -3 "$work/err")"
@@ -67,19 +77,19 @@ pending=$(for s in records tlsrpt failures; do rcli XPENDING "{fix}:$s" dmarc-co
 is "nothing is left pending" "$pending" 0
 
 # Delivered again and consumed again: nothing changes.
-for f in $mails; do "$DMARC_PIPE" -c "$work/fix.conf" < "$f" > /dev/null 2>&1; done
+for f in $mails; do "$DMARC_PIPE" -c "$work/fix.pipe.conf" < "$f" > /dev/null 2>&1; done
 "$CONSUME" -c "$work/fix.conf" --once 2> /dev/null
 is "a second round adds nothing anywhere" \
 	"$(cat "$work"/fix/ndjson/*.ndjson | wc -l) $(batch_ids fix | wc -l) $(sum_hash '{fix}:metric:dmarc_total')" \
 	"$stored $stored $(sum_count fix)"
 
 # --- refused reports are counted for dmarc_invalid_reports_total ---------------
-"$DMARC_PIPE" -c "$work/fix.conf" < "$FIXTURES/bad-pct.xml" > /dev/null 2>&1
+"$DMARC_PIPE" -c "$work/fix.pipe.conf" < "$FIXTURES/bad-pct.xml" > /dev/null 2>&1
 is "dmarc-pipe counts a refused aggregate report in {P}:refused" "$(rcli HGET '{fix}:refused' aggregate)" 1
 
 # --- redis_min_replicas with no replica: consumed once, then a pause ---------------
 conf "$work/wait.conf" wait "metrics_listen ="
-"$DMARC_PIPE" -c "$work/wait.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
+"$DMARC_PIPE" -c "$work/wait.pipe.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
 echo "redis_min_replicas = 1" >> "$work/wait.conf"
 echo "redis_wait_timeout_ms = 200" >> "$work/wait.conf"
 "$CONSUME" -c "$work/wait.conf" --once -v 2> "$work/err"
@@ -112,7 +122,7 @@ is "SIGTERM: exit 0" $? 0
 # --- CSV batch files load into the shipped SQLite table -------------------------
 if command -v sqlite3 > /dev/null; then
 	conf "$work/csv.conf" csv "batch_format = csv" "ndjson_dir =" "metrics_listen ="
-	for f in $mails; do "$DMARC_PIPE" -c "$work/csv.conf" < "$f" > /dev/null 2>&1; done
+	for f in $mails; do "$DMARC_PIPE" -c "$work/csv.pipe.conf" < "$f" > /dev/null 2>&1; done
 	"$CONSUME" -c "$work/csv.conf" --once 2> /dev/null
 	sqlite3 "$work/dmarc.db" < "$top_srcdir/contrib/sqlite-dmarc-records.sql"
 	for f in "$work"/csv/batch/records/dt=*/records-*.csv.gz; do
@@ -145,7 +155,7 @@ is "once every group has consumed them, all but the last delivered go" "$(rcli X
 
 # --- an entry delivered max_deliveries times is parked, not retried forever -----
 conf "$work/park.conf" park "metrics_listen =" "batch_dir =" "max_deliveries = 5"
-"$DMARC_PIPE" -c "$work/park.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
+"$DMARC_PIPE" -c "$work/park.pipe.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
 rcli XGROUP CREATE '{park}:records' dmarc-consume:ndjson 0 > /dev/null
 poison=$(rcli --raw XREADGROUP GROUP dmarc-consume:ndjson ghost COUNT 1 STREAMS '{park}:records' '>' | sed -n 2p)
 # As if a consumer had died on it five times: long idle, five deliveries.
@@ -163,7 +173,7 @@ is "and the other entries are consumed, the parked one not" \
 synthetic 20000 consume-20000 "$work/big.eml"
 conf "$work/kill.conf" kill "consumer_name = steady" "consume_count = 300" "batch_records = 1000" \
 	"redis_chunk_records = 200"
-"$DMARC_PIPE" -c "$work/kill.conf" < "$work/big.eml" > /dev/null 2>&1 &
+"$DMARC_PIPE" -c "$work/kill.pipe.conf" < "$work/big.eml" > /dev/null 2>&1 &
 pipe_pid=$!
 bg_pids="$bg_pids $pipe_pid"
 kills=0
@@ -185,7 +195,7 @@ ok "no temporary batch file is left behind" "$(find "$work/kill/batch" -name '*.
 
 # --- two instances in one group share the work -------------------------------
 conf "$work/two.conf" two "consume_count = 200" "batch_records = 2000" "batch_seconds = 1"
-"$DMARC_PIPE" -c "$work/two.conf" < "$work/big.eml" > /dev/null 2>&1 &
+"$DMARC_PIPE" -c "$work/two.pipe.conf" < "$work/big.eml" > /dev/null 2>&1 &
 pipe_pid=$!
 bg_pids="$bg_pids $pipe_pid"
 "$CONSUME" -c "$work/two.conf" -v 2> "$work/a.err" &
@@ -215,7 +225,7 @@ is "and every sink holds the 20,000 records once" \
 # --- a dead consumer's pending entries are taken over ---------------------------
 conf "$work/take.conf" take "consume_count = 100" "batch_records = 5000" "batch_seconds = 1" \
 	"claim_idle_seconds = 32" "consumer_name = first"
-"$DMARC_PIPE" -c "$work/take.conf" < "$work/big.eml" > /dev/null 2>&1
+"$DMARC_PIPE" -c "$work/take.pipe.conf" < "$work/big.eml" > /dev/null 2>&1
 "$CONSUME" -c "$work/take.conf" 2> /dev/null &
 c=$!
 for i in $(seq 500); do
@@ -235,6 +245,8 @@ is "and every sink holds the 20,000 records once" \
 	"$(ndjson_ids take | sort -u | wc -l) $(ndjson_ids take | wc -l) $(batch_ids take | sort -u | wc -l) $(batch_ids take | wc -l) $(sum_hash '{take}:metric:dmarc_total')" \
 	"20000 20000 20000 20000 $(sum_count take)"
 
+is "no command refused by the README's rules (ACL LOG)" "$(acl_refusals "$sock" | tr '\n' ' ')" ""
+
 # --- Redis killed and restarted while batches are open ---------------------------
 # With appendfsync always, a killed server comes back with everything it
 # answered: the consumer's pending entries and positions return with it,
@@ -244,11 +256,11 @@ is "and every sink holds the 20,000 records once" \
 # dmarc-consume(8).)
 sock=$work/aof.sock	# from here on, rcli, conf and the sums use this server
 mkdir -p "$work/aof"
-aof_start() { redis_start "$sock" --dir "$work/aof" --appendonly yes --appendfsync always; }
+aof_start() { redis_start "$sock" --dir "$work/aof" --appendonly yes --appendfsync always "${acl_args[@]}"; }
 aof_start || exit 1
 conf "$work/restart.conf" restart "consumer_name = steady" "consume_count = 100" \
 	"batch_records = 3000" "batch_seconds = 5"
-"$DMARC_PIPE" -c "$work/restart.conf" < "$work/big.eml" > /dev/null 2>&1
+"$DMARC_PIPE" -c "$work/restart.pipe.conf" < "$work/big.eml" > /dev/null 2>&1
 "$CONSUME" -c "$work/restart.conf" -v 2> "$work/restart.err" &
 c=$!
 bg_pids="$bg_pids $c"
@@ -288,3 +300,4 @@ is "every sink holds the 20,000 records once" \
 	"20000 20000 20000 20000 $want"
 pending=$(for g in metrics batch ndjson; do rcli XPENDING '{restart}:records' "dmarc-consume:$g" | head -1; done | sort -u)
 is "nothing is left pending" "$pending" 0
+is "no command refused by the README's rules after the restarts either (ACL LOG)" "$(acl_refusals "$sock" | tr '\n' ' ')" ""
