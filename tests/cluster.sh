@@ -25,7 +25,7 @@ declare -A pid
 node_start() {	# PORT
 	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
 		--cluster-enabled yes --cluster-config-file "nodes-$1.conf" --cluster-node-timeout 3000 \
-		--logfile "$work/node-$1.log" &
+		--logfile "$work/node-$1.log" "${acl_args[@]}" &
 	pid[$1]=$!
 	bg_pids="$bg_pids $!"
 }
@@ -65,9 +65,15 @@ roles_settled() {
 	done
 	[ "$(masters | wc -l)" -eq 3 ] && [ "$up" -eq 3 ]
 }
-conf() {	# FILE [lines...]
+# Both programs as ACL users with exactly the README's rules.
+acl_user dmarc-pipe pipe-password c redis_cluster redis_min_replicas
+acl_user dmarc-consume consume-password c redis_cluster
+conf() {	# FILE [lines...]: dmarc-pipe's settings, or $conf_user's
+	local user=${conf_user:-dmarc-pipe}
 	{
 		echo "syslog = no"
+		echo "redis_username = $user"
+		echo "redis_password = ${user#dmarc-}-password"
 		echo "redis_cluster = 127.0.0.1:$unused, 127.0.0.1:$base, 127.0.0.1:$((base + 1))"
 		echo "redis_connect_timeout_ms = 500"
 		echo "redis_timeout_ms = 5000"
@@ -98,7 +104,7 @@ migrate_end() {
 }
 xlen() { redis-cli -p "$1" XLEN '{c}:records'; }
 
-echo "1..17"
+echo "1..18"
 for p in $nodes; do node_start "$p"; done
 for p in $nodes; do wait_for 10 up "$p" || { echo "Bail out! redis-server on port $p did not start: $(tail -2 "$work/node-$p.log")"; exit 1; }; done
 redis-cli --cluster create $(for p in $nodes; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 1 \
@@ -199,7 +205,7 @@ is "every record in the new master's stream once" "$(stream_uniq "$m" '{c}:recor
 
 # --- dmarc-consume through the cluster, across a migration ---------------------
 other=$(masters | grep -vx "$m" | head -1)
-conf "$work/consume.conf" "consume_count = 500" "consumer_name = one" "ndjson_dir = $work/sinks/ndjson" \
+conf_user=dmarc-consume conf "$work/consume.conf" "consume_count = 500" "consumer_name = one" "ndjson_dir = $work/sinks/ndjson" \
 	"batch_dir = $work/sinks/batch" \
 	"batch_records = 1000" "batch_seconds = 1" "metrics_listen = 127.0.0.1:0"
 "$CONSUME" -v -c "$work/consume.conf" 2> "$work/consume.err" &
@@ -223,3 +229,5 @@ ok "it met ASK and went on with ASKING" "$(grep -q 'slot is migrating' "$work/co
 is "NDJSON and batch files: one line and one row per record, none twice" "$(sink_counts "$work/sinks" | tr '\n' ' ')" \
 	"60002 60002 60002 60002 "
 is "metrics: dmarc_total is the sum of count" "$(count_sums "$at" c | sed -n 2p)" "$(count_sums "$at" c | sed -n 1p)"
+refused=$(for p in $nodes; do [ -n "${pid[$p]}" ] && up "$p" && acl_refusals "$p"; done | sort -u | tr '\n' ' ')
+is "no command refused by the README's rules on any node (ACL LOG)" "$refused" ""

@@ -137,21 +137,24 @@ readme_block() {
 # PROGRAM (its "user" line after the password, and what its table of
 # additions gives for each SETTING), for keys under each {PREFIX}.
 acl_rules() {
-	local program=$1 keys= column rules p
+	local program=$1 keys= rules p
 	for p in $2; do keys="$keys ~{$p}:*"; done
 	shift 2
 	rules=$(readme_block acl | sed -n "s/^user $program on >[^ ]* //p")
 	[ -n "$rules" ] || { echo "Bail out! no user $program in the README's acl block"; exit 1; }
-	case "$program" in dmarc-pipe) column=3 ;; *) column=4 ;; esac
-	for setting in "$@"; do
-		rules="$rules $(awk -F' [|] ' -v s="$setting" -v c="$column" '
-			/^<!-- acl-additions -->/ { on = 1; next }
-			on && /^$/ { exit }
-			on { gsub(/\\[|]/, "\001"); n = split($0, f, / [|] /)
-			     if (index(f[1], "`" s "`")) { v = f[c - 1]; gsub(/[`|]/, "", v); gsub(/\001/, "|", v); print v } }' \
-			"$top_srcdir/README.md")"
-	done
+	for setting in "$@"; do rules="$rules $(acl_addition "$program" "$setting")"; done
 	echo "$rules" | sed "s/ ~{dmarc}:\*/$keys/"
+}
+# acl_addition PROGRAM SETTING: what the README's table of additions gives PROGRAM for SETTING.
+acl_addition() {
+	local column
+	case "$1" in dmarc-pipe) column=2 ;; *) column=3 ;; esac
+	awk -v s="$2" -v c="$column" '
+		/^<!-- acl-additions -->/ { on = 1; next }
+		on && /^$/ { exit }
+		on { gsub(/\\[|]/, "\001"); split($0, f, / [|] /)
+		     if (index(f[1], "`" s "`")) { v = f[c]; gsub(/[`|]/, "", v); gsub(/\001/, "|", v); print v } }' \
+		"$top_srcdir/README.md"
 }
 
 # acl_user PROGRAM PASSWORD "PREFIX..." [SETTING...]: appends to the array

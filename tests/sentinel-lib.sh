@@ -3,6 +3,8 @@
 # starts them all: nodes and sentinels hold their ports, unused a port
 # where nothing listens (for a list's first entry, to be skipped), pid[]
 # the redis-servers' PIDs by port.  Everything is stopped by PID on exit.
+# A test may set acl_args (tests/lib.sh: acl_user) for the nodes and
+# sentinel_users ("user ..." lines) for the sentinels.
 
 # Seven ports: three nodes, three sentinels, and one where nothing listens.
 pick_ports 7
@@ -14,7 +16,7 @@ declare -A pid
 
 node_start() {	# PORT [MASTER-PORT]
 	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-		--logfile "$work/node-$1.log" ${2:+--replicaof 127.0.0.1 "$2"} &
+		--logfile "$work/node-$1.log" ${2:+--replicaof 127.0.0.1 "$2"} "${acl_args[@]}" &
 	pid[$1]=$!
 	bg_pids="$bg_pids $!"
 }
@@ -28,6 +30,7 @@ sentinel_start() {	# PORT MASTER-PORT
 	sentinel down-after-milliseconds m 1000
 	sentinel failover-timeout m 6000
 	EOF
+	printf '%s\n' "${sentinel_users[@]}" >> "$work/sentinel-$1.conf"
 	redis-server "$work/sentinel-$1.conf" --sentinel &
 	bg_pids="$bg_pids $!"
 }

@@ -19,9 +19,21 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 
 . "$top_srcdir/tests/sentinel-lib.sh"
 
-conf() {	# FILE PREFIX [lines...]
+# Both programs as ACL users with exactly the README's rules, on the nodes
+# and on the sentinels.
+prefixes="first a b election w"
+acl_user dmarc-pipe pipe-password "$prefixes" redis_sentinels redis_min_replicas
+acl_user dmarc-consume consume-password "$prefixes" redis_sentinels redis_min_replicas
+sentinel_users=("user dmarc-pipe on >pipe-sentinel -@all $(acl_addition dmarc-pipe redis_sentinel_username)"
+	"user dmarc-consume on >consume-sentinel -@all $(acl_addition dmarc-consume redis_sentinel_username)")
+conf() {	# FILE PREFIX [lines...]: dmarc-pipe's settings, or $conf_user's
+	local user=${conf_user:-dmarc-pipe}
 	{
 		echo "syslog = no"
+		echo "redis_username = $user"
+		echo "redis_password = ${user#dmarc-}-password"
+		echo "redis_sentinel_username = $user"
+		echo "redis_sentinel_password = ${user#dmarc-}-sentinel"
 		echo "redis_sentinels = $(sentinel_list)"
 		echo "redis_master_name = m"
 		echo "redis_connect_timeout_ms = 500"
@@ -31,7 +43,7 @@ conf() {	# FILE PREFIX [lines...]
 	} > "$1"
 }
 
-echo "1..19"
+echo "1..20"
 sentinel_setup || exit 1
 first=${nodes%% *}
 synthetic 20000 sentinel-20000 "$work/big.eml"
@@ -111,7 +123,7 @@ is "with the replica back: stored once" "${codes##* } $(stream_uniq "$b_master" 
 node_start "$a_master"
 wait_for 60 eval 'redis-cli -p "$a_master" INFO replication | grep -q "^master_link_status:up"' ||
 	echo "# the old master did not come back as a replica: $(redis-cli -p "$a_master" ROLE | head -3 | tr "\n" " ")"
-conf "$work/consume.conf" a "ndjson_dir = $work/sinks/ndjson" "batch_dir = $work/sinks/batch" "batch_records = 1000" \
+conf_user=dmarc-consume conf "$work/consume.conf" a "ndjson_dir = $work/sinks/ndjson" "batch_dir = $work/sinks/batch" "batch_records = 1000" \
 	"batch_seconds = 1" "metrics_listen = 127.0.0.1:0" "consume_count = 200" \
 	"redis_min_replicas = 2" "redis_wait_timeout_ms = 500"
 "$CONSUME" -v -c "$work/consume.conf" 2> "$work/consume.err" &
@@ -137,3 +149,5 @@ ok "the master changed twice while it read" "$([ "$c_master" != "$b_master" ] &&
 is "NDJSON and batch files: one line and one row per record, none twice" "$(sink_counts "$work/sinks" | tr '\n' ' ')" \
 	"20000 20000 20000 20000 "
 is "metrics: dmarc_total is the sum of count" "$(count_sums "$(master)" a | sed -n 2p)" "$(count_sums "$(master)" a | sed -n 1p)"
+refused=$(for p in $nodes $sentinels; do up "$p" && acl_refusals "$p"; done | sort -u | tr '\n' ' ')
+is "no command refused by the README's rules on any node or sentinel (ACL LOG)" "$refused" ""
