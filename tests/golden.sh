@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Golden tests: run dmarc-pipe on each input of tests/golden/cases.tsv and
 # compare exit status, summary line and NDJSON output.  TAP output.
 . "${srcdir:-.}/tests/lib.sh"

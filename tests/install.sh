@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # `make install` puts the program, the man pages, the sample configuration
 # and the MTA examples in place, with the configured paths filled in, and
 # never overwrites an existing dmarc-pipe.conf.  TAP.
@@ -9,7 +9,7 @@ inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/insta
 prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$top_builddir/Makefile" | sed "s|\${prefix}|$prefix|")
 
-echo "1..10"
+echo "1..11"
 inst
 ok "make install DESTDIR=..." $? "$(tail -3 "$work/install.log")"
 ok "the program" "$([ -x "$dest$prefix/bin/dmarc-pipe" ]; echo $?)"
@@ -35,3 +35,11 @@ is "the sample names every key with its default" "$(diff "$work/defaults" "$work
 ok "the sample mails in \$(docdir)/examples" "$(for m in sample-report.eml sample-tlsrpt.eml sample-failure.eml; do
 	[ -f "$dest$prefix/share/doc/dmarc-pipe/examples/$m" ] || echo "$m"; done | grep -c .)"
 ok "the dmarc-consume man page" "$([ -f "$dest$prefix/share/man/man8/dmarc-consume.8" ]; echo $?)"
+# The man pages give the same ACL rules as the README (which the tests use).
+missing=$(for prog in dmarc-pipe dmarc-consume; do
+	case $prog in dmarc-pipe) page=$top_srcdir/src/pipe/dmarc-pipe.conf.5.in ;; *) page=$top_srcdir/src/consume/dmarc-consume.8.in ;; esac
+	for rule in $(sed -n "s/^    user $prog on >[^ ]* //p" "$top_srcdir/README.md"); do
+		grep -qF -- "$rule" "$page" || echo "$prog:$rule"
+	done
+done)
+is "the man pages list the README's ACL rules" "$(echo $missing)" ""

@@ -1,4 +1,4 @@
-# Shared set-up for the shell tests (sourced).  The automake harness sets
+# Shared set-up for the shell tests (sourced by bash).  The automake harness sets
 # srcdir; tests run from the build directory.
 top_srcdir=$(cd "${srcdir:-.}" && pwd)
 top_builddir=$(pwd)

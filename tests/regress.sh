@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Inputs that once crashed a fuzz harness (tests/fuzz/regressions/message):
 # the program must handle each with exit 0 or 75 and no signal.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
