@@ -166,6 +166,18 @@ acl_user() {
 	read -r -a rules <<< "$(acl_rules "$1" "$3" "${@:4}")"
 	acl_args+=(--user "$1" on ">$2" "${rules[@]}")
 }
+# mailbox_redis_start: the Redis a mailbox's owner reaches as the README says
+# (procmail, Sieve): over TCP at 127.0.0.1:$port as the ACL user dmarc-pipe
+# (password pipe-password), the default user behind a password
+# (REDISCLI_AUTH, for the test's own redis-cli), and $work/redis.sock.
+mailbox_redis_start() {
+	pick_ports 1
+	port=$port_base
+	export REDISCLI_AUTH=admin-password
+	acl_user dmarc-pipe pipe-password dmarc
+	redis_start "$work/redis.sock" --port "$port" --bind 127.0.0.1 --requirepass admin-password "${acl_args[@]}"
+}
+
 # acl_refusals SOCKET|PORT: the commands Redis's ACL LOG says it refused, one per line.
 acl_refusals() {
 	local at=-s

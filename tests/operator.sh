@@ -45,12 +45,13 @@ relocate() {
 sock=$sys/run/redis/redis-server.sock
 
 # --- what systemd does for the two services ---------------------------------
-redis_pid=
-redis_service_stop() {
-	[ -n "$redis_pid" ] || return 0
-	kill "$redis_pid" 2> /dev/null && wait "$redis_pid" 2> /dev/null
-	redis_pid=
+# stop_service PID: SIGTERM, as systemd stops a service, and wait until it is gone.
+stop_service() {
+	[ -n "$1" ] && kill "$1" 2> /dev/null && wait "$1" 2> /dev/null
+	return 0
 }
+redis_pid=
+redis_service_stop() { stop_service "$redis_pid"; redis_pid=; }
 # Debian's redis-server.service: User=redis Group=redis UMask=007, RuntimeDirectory=redis (2755).
 redis_service_restart() {
 	redis_service_stop
@@ -71,11 +72,7 @@ admin_password=
 unit=$sys/etc/systemd/system/dmarc-consume.service
 unit_value() { sed -n "s/^$1=//p" "$unit" | tail -1; }
 consume_pid=
-consume_service_stop() {
-	[ -n "$consume_pid" ] || return 0
-	kill "$consume_pid" 2> /dev/null && wait "$consume_pid" 2> /dev/null
-	consume_pid=
-}
+consume_service_stop() { stop_service "$consume_pid"; consume_pid=; }
 consume_service_restart() {
 	local user group groups state
 	consume_service_stop

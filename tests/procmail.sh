@@ -20,11 +20,7 @@ lock_users
 id "$owner" > /dev/null 2>&1 && { echo "Bail out! the account $owner exists already (left by an interrupted test?)"; exit 1; }
 need_user "$owner" --home-dir "$work/home" --no-create-home --user-group --shell /bin/sh || skip_all "cannot create an account"
 group=$(id -gn "$owner")
-pick_ports 1
-port=$port_base
-export REDISCLI_AUTH=admin-password
-acl_user dmarc-pipe pipe-password dmarc
-redis_start "$work/redis.sock" --port "$port" --bind 127.0.0.1 --requirepass admin-password "${acl_args[@]}" || exit 1
+mailbox_redis_start || exit 1
 xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
 
 # The program where the mailbox's owner can run it, the recipe, and the owner's home.

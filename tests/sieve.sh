@@ -21,11 +21,7 @@ filed() { find "$work/Maildir/.DMARC" -path '*/new/*' -type f | wc -l; }
 
 echo "1..8"
 chmod 755 "$work"
-pick_ports 1
-port=$port_base
-export REDISCLI_AUTH=admin-password
-acl_user dmarc-pipe pipe-password dmarc
-redis_start "$work/redis.sock" --port "$port" --bind 127.0.0.1 --requirepass admin-password "${acl_args[@]}" || exit 1
+mailbox_redis_start || exit 1
 xlen() { redis-cli -s "$work/redis.sock" XLEN '{dmarc}:records'; }
 
 mkdir -p "$work/bin" "$work/sieve-pipe" "$work/Maildir"
