@@ -189,7 +189,7 @@ conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "%s: store must be redis or none", path);
 		return -1;
 	}
-	if (!strcmp(c->store, "none") && conf_has_redis(c)) {
+	if (conf_store_none(c) && conf_has_redis(c)) {
 		snprintf(errbuf, errlen, "%s: store = none, yet a Redis server is set", path);
 		return -1;
 	}
@@ -226,6 +226,12 @@ bool
 conf_has_redis(const struct conf *c)
 {
 	return c->redis_socket || c->redis_host || c->redis_sentinels || c->redis_cluster;
+}
+
+bool
+conf_store_none(const struct conf *c)
+{
+	return c->store && !strcmp(c->store, "none");
 }
 
 void

@@ -112,6 +112,8 @@ int conf_check_consumer(const struct conf *c, const char *path, char *errbuf, si
 
 /* True when records are to be stored in Redis. */
 bool conf_has_redis(const struct conf *c);
+/* store = none: records are only logged, never stored. */
+bool conf_store_none(const struct conf *c);
 
 /* Free what *c owns. */
 void conf_free(struct conf *c);

@@ -248,7 +248,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* Settings that store nothing would lose every report without a word: defer until they are fixed. */
-	if (!o.dry_run && !o.ndjson && !conf_has_redis(&conf) && strcmp(conf.store, "none")) {
+	if (!o.dry_run && !o.ndjson && !conf_has_redis(&conf) && !conf_store_none(&conf)) {
 		if (from_stdin)
 			input_drain(STDIN_FILENO);
 		rc = tempfail("config: no Redis server in %s (set redis_socket, or store = none to only log records)",
@@ -260,7 +260,7 @@ main(int argc, char **argv)
 	kinds_init();
 	if (o.dry_run || !conf_has_redis(&conf))
 		log_debug("records are not stored: %s", o.dry_run ? "--dry-run" :
-			  !strcmp(conf.store, "none") ? "store = none" : "no Redis server, --ndjson only");
+			  conf_store_none(&conf) ? "store = none" : "no Redis server, --ndjson only");
 
 	if (o.ndjson) {
 		if (!strcmp(o.ndjson, "-"))
