@@ -19,7 +19,7 @@
 
 #include "conf.h"
 #include "entry.h"
-#include "kind.h"
+#include "schema.h"
 #include "redis.h"
 #include "status.h"
 

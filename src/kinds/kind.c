@@ -1,21 +1,10 @@
 /* kind.c - the registry of report kinds; see kind.h. */
 #include "config.h"
 
-#include <assert.h>
-
-#include "aggregate.h"
-#include "failure.h"
 #include "kind.h"
-#include "tlsrpt.h"
 
-const struct kind *const kinds[] = {
-	&kind_aggregate,
-	&kind_tlsrpt,
-	&kind_failure,
-	NULL,
-};
-
-static_assert(sizeof kinds / sizeof kinds[0] == KIND_COUNT + 1, "KIND_COUNT is the number of kinds");
+#define KIND_ENTRY_(k) &kind_##k,
+const struct kind *const kinds[] = { KIND_LIST(KIND_ENTRY_) NULL };
 
 void
 kinds_init(void)

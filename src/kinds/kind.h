@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "fields.h"
+#include "kindlist.h"
 #include "status.h"
 #include "stream.h"
 
@@ -120,9 +121,12 @@ struct kind {
 	void (*record_fields)(void *state, const void *rec, struct fields *f);
 };
 
-/* Every kind, NULL-terminated, in the order the summary counts them. */
+/* Every kind's parser, kind_k for each k of KIND_LIST. */
+#define KIND_DECLARE_(k) extern const struct kind kind_##k;
+KIND_LIST(KIND_DECLARE_)
+
+/* Every kind, NULL-terminated, in KIND_LIST order. */
 extern const struct kind *const kinds[];
-#define KIND_COUNT 3
 
 /* seek() for a kind whose records are an array: next() reads index c->ord. */
 int kind_seek_index(void *state, struct kind_cursor *c, size_t ord);

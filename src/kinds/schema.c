@@ -5,12 +5,8 @@
 
 #include "schema.h"
 
-const struct kind_schema *const kind_schemas[] = {
-	&aggregate_schema,
-	&tlsrpt_schema,
-	&failure_schema,
-	NULL,
-};
+#define KIND_SCHEMA_ENTRY_(k) &k##_schema,
+const struct kind_schema *const kind_schemas[] = { KIND_LIST(KIND_SCHEMA_ENTRY_) NULL };
 
 const struct kind_schema *
 kind_schema_for_stream(const char *name)

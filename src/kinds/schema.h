@@ -10,6 +10,7 @@
 #define DP_SCHEMA_H
 
 #include "fields.h"
+#include "kindlist.h"
 
 struct kind_schema {
 	const char *name;	/* every record's "kind" */
@@ -18,7 +19,11 @@ struct kind_schema {
 	void (*describe)(struct fields *f);
 };
 
-/* The kinds' schemas, NULL-terminated, in the order of kinds[] (kind.h). */
+/* Every kind's schema, k_schema for each k of KIND_LIST. */
+#define KIND_SCHEMA_DECLARE_(k) extern const struct kind_schema k##_schema;
+KIND_LIST(KIND_SCHEMA_DECLARE_)
+
+/* The kinds' schemas, NULL-terminated, in KIND_LIST order (that of kinds[], kind.h). */
 extern const struct kind_schema *const kind_schemas[];
 
 /* The schema of the kind whose stream is name; NULL when none. */
@@ -29,7 +34,6 @@ const struct kind_schema *kind_schema_for_stream(const char *name);
 #define AGGREGATE_STREAM "records"
 struct dmarc_report;
 struct dmarc_record;
-extern const struct kind_schema aggregate_schema;
 void aggregate_report_fields(const struct dmarc_report *r, struct fields *f);
 void aggregate_record_fields(const struct dmarc_record *c, struct fields *f);
 
@@ -38,7 +42,6 @@ void aggregate_record_fields(const struct dmarc_record *c, struct fields *f);
 #define TLSRPT_STREAM "tlsrpt"
 struct tls_report;
 struct tls_policy;
-extern const struct kind_schema tlsrpt_schema;
 void tlsrpt_report_fields(const struct tls_report *r, struct fields *f);
 void tlsrpt_record_fields(const struct tls_policy *p, struct fields *f);
 
@@ -46,7 +49,6 @@ void tlsrpt_record_fields(const struct tls_policy *p, struct fields *f);
 #define FAILURE_NAME "failure"
 #define FAILURE_STREAM "failures"
 struct arf_report;
-extern const struct kind_schema failure_schema;
 void failure_record_fields(const struct arf_report *r, struct fields *f);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "failure.h"
+#include "kind.h"
 #include "log.h"
 #include "mime.h"
 #include "testlib.h"

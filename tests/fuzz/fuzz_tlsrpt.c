@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "conf.h"
-#include "tlsrpt.h"
+#include "kind.h"
 #include "testlib.h"
 
 static struct conf conf;

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "aggregate.h"
+#include "kind.h"
 #include "conf.h"
 #include "testlib.h"
 

@@ -10,7 +10,7 @@
 #include "conf.h"
 #include "escape.h"
 #include "log.h"
-#include "aggregate.h"
+#include "kind.h"
 #include "sink.h"
 #include "unit.h"
 #include "testlib.h"

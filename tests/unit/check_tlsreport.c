@@ -9,7 +9,7 @@
 #include "fields.h"
 #include "isotime.h"
 #include "tlsreport.h"
-#include "tlsrpt.h"
+#include "kind.h"
 #include "unit.h"
 #include "testlib.h"
 

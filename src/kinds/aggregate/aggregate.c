@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
+#include "kind.h"
 #include "report.h"
 #include "schema.h"
 #include "xmlreport.h"

@@ -10,7 +10,7 @@
 
 #include "arena.h"
 #include "arf.h"
-#include "failure.h"
+#include "kind.h"
 #include "schema.h"
 
 struct failure {

@@ -11,7 +11,7 @@
 #include "arena.h"
 #include "schema.h"
 #include "tlsreport.h"
-#include "tlsrpt.h"
+#include "kind.h"
 
 struct tlsrpt {
 	struct arena arena;		/* the report's values */
