@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,7 +192,7 @@ run(struct active *act, size_t nact, struct redis *redis, const struct conf *c, 
 			backoff = 0;
 			if (once && !progress) {
 				maybe_trim(redis, c, &next_trim, true);
-				return 0;
+				return EX_OK;
 			}
 			maybe_trim(redis, c, &next_trim, false);
 			continue;
@@ -203,7 +204,7 @@ run(struct active *act, size_t nact, struct redis *redis, const struct conf *c, 
 		}
 		if (once) {
 			log_err("event=error reason=\"%s\"", err.reason);
-			return 75;
+			return EX_TEMPFAIL;
 		}
 		backoff = backoff ? (backoff * 2 > BACKOFF_MAX_SECONDS ? BACKOFF_MAX_SECONDS : backoff * 2) : 1;
 		log_err("event=error reason=\"%s\" retry_in=%us", err.reason, backoff);
@@ -216,11 +217,11 @@ run(struct active *act, size_t nact, struct redis *redis, const struct conf *c, 
 
 		if (flush_all(act, nact, &err) != DP_OK) {
 			log_err("event=stop reason=\"%s\" (left pending: consumed on the next start)", err.reason);
-			return 0;
+			return EX_OK;
 		}
 	}
 	log_info("event=stop");
-	return 0;
+	return EX_OK;
 }
 
 int
@@ -258,30 +259,30 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("dmarc-consume %s\n", PACKAGE_VERSION);
-			return 0;
+			return EX_OK;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return EX_OK;
 		default:
 			usage(stderr);
-			return 64;
+			return EX_USAGE;
 		}
 	if (optind < argc) {
 		usage(stderr);
-		return 64;
+		return EX_USAGE;
 	}
 	if (conf_load(&conf, conf_path, !explicit, errbuf, sizeof errbuf) < 0 ||
 	    conf_check(&conf, conf_path, errbuf, sizeof errbuf) < 0 ||
 	    conf_check_consumer(&conf, conf_path, errbuf, sizeof errbuf) < 0) {
 		fprintf(stderr, "dmarc-consume: config: %s\n", errbuf);
 		conf_free(&conf);
-		return 78;
+		return EX_CONFIG;
 	}
 	log_open("dmarc-consume", conf.syslog_facility, conf.syslog, verbose, conf.syslog_socket);
 	if (!conf_has_redis(&conf)) {
 		log_err("event=config reason=\"%s: none of redis_socket, redis_host and redis_sentinels is set\"", conf_path);
 		fprintf(stderr, "dmarc-consume: config: %s: none of redis_socket, redis_host and redis_sentinels is set\n", conf_path);
-		rc = 78;
+		rc = EX_CONFIG;
 		goto out;
 	}
 	if (conf.consumer_name)
@@ -314,14 +315,14 @@ main(int argc, char **argv)
 			reader_free(act[nact].reader);
 			log_err("event=error sink=%s reason=\"%s\"", all[i]->name, err.reason);
 			fprintf(stderr, "dmarc-consume: %s: %s\n", all[i]->name, err.reason);
-			rc = 75;
+			rc = EX_TEMPFAIL;
 			goto out;
 		}
 		nact++;
 	}
 	if (nact == 0) {
 		fprintf(stderr, "dmarc-consume: no sink is on (set metrics_listen, batch_dir or ndjson_dir)\n");
-		rc = 78;
+		rc = EX_CONFIG;
 		goto out;
 	}
 	if (conf.metrics_listen && !once) {
@@ -330,7 +331,7 @@ main(int argc, char **argv)
 		if (!(http = http_start(&conf, &err))) {
 			log_err("event=error reason=\"%s\"", err.reason);
 			fprintf(stderr, "dmarc-consume: %s\n", err.reason);
-			rc = 75;
+			rc = EX_TEMPFAIL;
 			goto out;
 		}
 	}
@@ -339,7 +340,7 @@ main(int argc, char **argv)
 	goto out;
 oom:
 	fprintf(stderr, "dmarc-consume: out of memory\n");
-	rc = 75;
+	rc = EX_TEMPFAIL;
 out:
 	http_stop(http);
 	for (i = 0; i < nact; i++) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include "fatal.h"
 #include "log.h"
 #include "status.h"
-
-#define EXIT_TEMPFAIL 75
 
 /* Until main() knows better, stdin is the message and is still unread. */
 static volatile sig_atomic_t stdin_pending = 1;
@@ -69,13 +68,13 @@ emergency_exit(const char *reason)
 		struct timespec wait = { 5, 0 };
 
 		nanosleep(&wait, NULL);
-		_exit(EXIT_TEMPFAIL);
+		_exit(EX_TEMPFAIL);
 	}
 	fatal_mta_line(reason);
 	if (stdin_pending)
 		while ((n = read(STDIN_FILENO, sink, sizeof sink)) > 0 || (n < 0 && errno == EINTR))
 			;
-	_exit(EXIT_TEMPFAIL);
+	_exit(EX_TEMPFAIL);
 }
 
 void

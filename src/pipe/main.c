@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -33,8 +34,7 @@
 #include "sink.h"
 #include "store.h"
 
-#define EXIT_HANDLED 0
-#define EXIT_TEMPFAIL 75	/* EX_TEMPFAIL */
+/* Exit status (sysexits.h): EX_OK, the message is handled (stored or refused); EX_TEMPFAIL, try again later. */
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -96,7 +96,7 @@ tempfail(const char *fmt, ...)
 	esc_log(clean, sizeof clean, why);
 	fflush(stdout);
 	fatal_mta_line(clean);
-	return EXIT_TEMPFAIL;
+	return EX_TEMPFAIL;
 }
 
 static int
@@ -126,8 +126,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'j': o->ndjson = optarg; break;
 		case 'S': o->no_syslog = true; break;
 		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(EXIT_HANDLED);
-		case 'V': printf("dmarc-pipe %s\n", PACKAGE_VERSION); exit(EXIT_HANDLED);
+		case 'h': usage(stdout); exit(EX_OK);
+		case 'V': printf("dmarc-pipe %s\n", PACKAGE_VERSION); exit(EX_OK);
 		case 'Q': o->queue_id = optarg; break;
 		case 'F': o->sender = optarg; break;
 		case 'R': o->recipient = optarg; break;
@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	struct pipeline pl = { 0 };
 	struct store *store = NULL;
 	char errbuf[512], why[DP_REASON_MAX + 64] = "";
-	int ndjson_fd = -1, rc = EXIT_HANDLED;
+	int ndjson_fd = -1, rc = EX_OK;
 	bool from_stdin;
 
 	fatal_init();
@@ -284,7 +284,7 @@ main(int argc, char **argv)
 
 	if (from_stdin) {
 		if (process_input(&pl, &conf, &o, STDIN_FILENO, "stdin", why, sizeof why))
-			rc = EXIT_TEMPFAIL;
+			rc = EX_TEMPFAIL;
 		fatal_stdin_pending(false);
 	} else {
 		int k;
@@ -295,15 +295,15 @@ main(int argc, char **argv)
 			if (fd < 0) {
 				snprintf(why, sizeof why, "cannot open %s: %s", argv[k], strerror(errno));
 				log_err("%s", why);
-				rc = EXIT_TEMPFAIL;
+				rc = EX_TEMPFAIL;
 				continue;
 			}
 			if (process_input(&pl, &conf, &o, fd, argv[k], why, sizeof why))
-				rc = EXIT_TEMPFAIL;
+				rc = EX_TEMPFAIL;
 			close(fd);
 		}
 	}
-	if (rc == EXIT_TEMPFAIL)
+	if (rc == EX_TEMPFAIL)
 		tempfail("%s", why);
 	goto out;
 oom:
