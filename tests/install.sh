@@ -9,7 +9,7 @@ inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/insta
 prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$top_builddir/Makefile" | sed "s|\${prefix}|$prefix|")
 
-echo "1..11"
+echo "1..13"
 inst
 ok "make install DESTDIR=..." $? "$(tail -3 "$work/install.log")"
 ok "the program" "$([ -x "$dest$prefix/bin/dmarc-pipe" ]; echo $?)"
@@ -26,9 +26,18 @@ ok "reinstalling keeps an existing dmarc-pipe.conf" \
 ok "the shipped sample configuration loads" $?
 
 # The sample shows every key, commented out, with its default (an empty
-# default as "key ="): compared with the program's own table.
-"$dest$prefix/bin/dmarc-pipe" --help | sed -n 's/^  \([a-z_]*\) *= \(.*[^ ]\) *  # .*/\1=\2/p; s/^  \([a-z_]*\) *=  *  # .*/\1=/p' |
-	sort > "$work/defaults"
+# default as "key ="): compared with the programs' own tables, each
+# program's --help listing the keys it reads.
+for prog in dmarc-pipe dmarc-consume; do
+	"$dest$prefix/bin/$prog" --help | sed -n 's/^  \([a-z_]*\) *= \(.*[^ ]\) *  # .*/\1=\2/p; s/^  \([a-z_]*\) *=  *  # .*/\1=/p'
+done | sort -u > "$work/defaults"
+# What both list is the shared keys alone (syslog and Redis).
+for prog in dmarc-pipe dmarc-consume; do
+	"$dest$prefix/bin/$prog" --help | sed -n 's/^  \([a-z_]*\) *= .*/\1/p' | sort > "$work/keys.$prog"
+done
+is "dmarc-pipe --help lists no dmarc-consume setting" "$(grep -c '^consume' "$work/keys.dmarc-pipe")" 0
+is "the two programs share only the syslog and Redis settings" \
+	"$(comm -12 "$work/keys.dmarc-pipe" "$work/keys.dmarc-consume" | grep -Evx 'syslog|syslog_facility|syslog_socket|redis_[a-z_]*|key_prefix' | tr '\n' ' ')" ""
 sed -n 's/^#\([a-z_]*\) = \(.*\)$/\1=\2/p; s/^#\([a-z_]*\) =$/\1=/p' "$top_srcdir/contrib/dmarc-pipe.conf" | sort > "$work/sample"
 is "the sample names every key with its default" "$(diff "$work/defaults" "$work/sample" | grep '^[<>]' | tr '\n' ' ')" ""
 # The sample mails are installed beside the MTA snippets, to try a delivery.

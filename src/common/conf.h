@@ -1,9 +1,13 @@
 /*
  * conf.h - run-time settings: defaults, the config file, and the limits.
  *
- * Every setting lives in one table in conf.c (name, type, bounds,
- * default), read by the table engine conftable.c; the man page
- * dmarc-pipe.conf(5) documents the same table.
+ * Both programs read one file, dmarc-pipe.conf.  Each setting lives in
+ * one table (name, type, bounds, default), read by the table engine
+ * conftable.c: the keys both programs use in conf.c, dmarc-pipe's in
+ * conf_pipe.c, dmarc-consume's in conf_consume.c.  A program reads the
+ * shared keys and its own, accepts the other's without reading them,
+ * and lists only what it reads in --help.  dmarc-pipe.conf(5) and
+ * dmarc-consume(8) document the same tables.
  */
 #ifndef DP_CONF_H
 #define DP_CONF_H
@@ -12,8 +16,14 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* Whose settings: the fields of the other program are left zero. */
+enum conf_program {
+	CONF_PIPE,		/* dmarc-pipe */
+	CONF_CONSUME,		/* dmarc-consume */
+};
+
 struct conf {
-	/* Output. */
+	/* Output (shared, but syslog_ident and quarantine_dir: dmarc-pipe). */
 	bool syslog;
 	int syslog_facility;		/* LOG_MAIL etc. */
 	char *syslog_ident;		/* owned */
@@ -41,13 +51,13 @@ struct conf {
 	unsigned max_tlsrpt_policies;	/* policies in one TLS report */
 	unsigned max_tlsrpt_failure_details;	/* failure-details of one policy */
 
-	/* Failure reports: keep third parties' personal data out of the records. */
+	/* dmarc-pipe.  Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
 	/* "redis": records go to Redis, which must be set below; "none": they are only logged. */
 	char *store;			/* owned */
 
-	/* Redis; none of redis_socket, redis_host, redis_sentinels and redis_cluster means no Redis. */
+	/* Redis (shared but the last three); none of redis_socket, redis_host, redis_sentinels and redis_cluster means no Redis. */
 	char *redis_socket;		/* owned */
 	char *redis_host;		/* owned */
 	unsigned redis_port;
@@ -88,22 +98,20 @@ struct conf {
 	char *ndjson_dir;		/* owned; daily NDJSON files */
 };
 
-/* Fill *c with the built-in defaults. */
-void conf_defaults(struct conf *c);
+/* Fill *c with who's built-in defaults (zero for the other program's fields). */
+void conf_defaults(struct conf *c, enum conf_program who);
 
 /*
- * Read PATH into *c.  When missing_ok and the file does not exist, *c is
- * left unchanged and 0 is returned.  On error returns -1 with a message
- * naming the file and line in errbuf.
+ * Read PATH into *c: who's keys and the shared ones; the other
+ * program's keys are allowed and not read.  When missing_ok and the file
+ * does not exist, *c is left unchanged and 0 is returned.  On error
+ * returns -1 with a message naming the file and line in errbuf.
  */
-int conf_load(struct conf *c, const char *path, bool missing_ok,
+int conf_load(struct conf *c, enum conf_program who, const char *path, bool missing_ok,
 	      char *errbuf, size_t errlen);
 
-/* Checks that involve several keys; 0, or -1 with a message in errbuf. */
-int conf_check(const struct conf *c, const char *path, char *errbuf, size_t errlen);
-
-/* dmarc-consume's checks of its settings against each other (dmarc-pipe ignores those settings). */
-int conf_check_consumer(const struct conf *c, const char *path, char *errbuf, size_t errlen);
+/* Checks that involve several of who's keys; 0, or -1 with a message in errbuf. */
+int conf_check(const struct conf *c, enum conf_program who, const char *path, char *errbuf, size_t errlen);
 
 /* Where Sentinel listens when an address in redis_sentinels gives no port. */
 #define SENTINEL_PORT 26379
@@ -118,7 +126,14 @@ bool conf_store_none(const struct conf *c);
 /* Free what *c owns. */
 void conf_free(struct conf *c);
 
-/* Print the settings and their defaults (for --help and the man page). */
-void conf_print_defaults(void);
+/* Print who's settings and their defaults (for --help and the man pages). */
+void conf_print_defaults(enum conf_program who);
+
+/* The tables (conftable.h) of conf.c, conf_pipe.c and conf_consume.c. */
+struct conf_table;
+extern const struct conf_table conf_shared_keys, conf_pipe_keys, conf_consume_keys;
+/* Each program's own checks. */
+int conf_check_pipe(const struct conf *c, const char *path, char *errbuf, size_t errlen);
+int conf_check_consume(const struct conf *c, const char *path, char *errbuf, size_t errlen);
 
 #endif

@@ -130,10 +130,40 @@ trim(char *s)
 	return s;
 }
 
+/* The key named key among the tables' (NULL-terminated), *index counting on from where it was; NULL when none. */
+static const struct conf_key *
+find_key(const struct conf_table *const *tables, const char *key, size_t *index)
+{
+	size_t i;
+
+	for (; *tables; tables++) {
+		for (i = 0; i < (*tables)->n; i++)
+			if (!strcmp(key, (*tables)->keys[i].name)) {
+				*index += i;
+				return &(*tables)->keys[i];
+			}
+		*index += (*tables)->n;
+	}
+	return NULL;
+}
+
+static size_t
+count_keys(const struct conf_table *const *tables)
+{
+	size_t n = 0;
+
+	for (; tables && *tables; tables++)
+		n += (*tables)->n;
+	return n;
+}
+
 int
-conftable_load(const struct conf_table *t, void *settings, const char *path, bool missing_ok,
+conftable_load(const struct conf_tables *t, void *settings, const char *path, bool missing_ok,
 	       char *errbuf, size_t errlen)
 {
+	static const struct conf_table *const none[] = { NULL };
+	const struct conf_table *const *accepted = t->accepted ? t->accepted : none;
+	size_t nown = count_keys(t->own);
 	unsigned char *seen;
 	char line[4096];
 	unsigned lineno = 0;
@@ -146,15 +176,16 @@ conftable_load(const struct conf_table *t, void *settings, const char *path, boo
 		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Which keys were set already: each may be set once. */
-	if (!(seen = calloc(t->n ? t->n : 1, 1))) {
+	/* Which keys were set already, own then accepted: each may be set once. */
+	if (!(seen = calloc(nown + count_keys(accepted) + 1, 1))) {
 		snprintf(errbuf, errlen, "%s: out of memory", path);
 		fclose(fp);
 		return -1;
 	}
 	while (fgets(line, sizeof line, fp)) {
+		const struct conf_key *k;
 		char *key, *value, *eq;
-		size_t i;
+		size_t index = 0;
 		const char *why;
 
 		lineno++;
@@ -172,18 +203,15 @@ conftable_load(const struct conf_table *t, void *settings, const char *path, boo
 		*eq = '\0';
 		key = trim(key);
 		value = trim(eq + 1);
-		for (i = 0; i < t->n; i++)
-			if (!strcmp(key, t->keys[i].name))
-				break;
-		if (i == t->n) {
+		if (!(k = find_key(t->own, key, &index)) && !(index = nown, find_key(accepted, key, &index))) {
 			snprintf(errbuf, errlen, "%s:%u: unknown key '%.64s'", path, lineno, key);
 			goto out;
 		}
-		if (seen[i]++) {
+		if (seen[index]++) {
 			snprintf(errbuf, errlen, "%s:%u: %s is set twice", path, lineno, key);
 			goto out;
 		}
-		if ((why = conf_set(settings, &t->keys[i], value))) {
+		if (k && (why = conf_set(settings, k, value))) {
 			snprintf(errbuf, errlen, "%s:%u: %s: %s", path, lineno, key, why);
 			goto out;
 		}

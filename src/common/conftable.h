@@ -5,9 +5,10 @@
  * Format: one "key = value" per line; blank lines and lines whose first
  * non-blank character is '#' are ignored.  An unknown key, a repeated key
  * or a bad value is an error that names the file and line.  Numbers are
- * decimal, sizes may end in k, M or G (powers of 1024).  A program
- * describes its settings as an array of struct conf_key (conf.c is
- * dmarc-pipe's).
+ * decimal, sizes may end in k, M or G (powers of 1024).  Settings are
+ * described as arrays of struct conf_key (conf.c and its neighbours);
+ * two programs may read one file, each its own keys, accepting the
+ * other's without reading them.
  */
 #ifndef DP_CONFTABLE_H
 #define DP_CONFTABLE_H
@@ -38,6 +39,12 @@ struct conf_table {
 	size_t n;
 };
 
+/* What one program reads from a file; both lists NULL-terminated. */
+struct conf_tables {
+	const struct conf_table *const *own;		/* keys read into the settings */
+	const struct conf_table *const *accepted;	/* keys allowed and skipped: another program's */
+};
+
 #define CONF_KB 1024ULL
 #define CONF_MB (1024ULL * 1024)
 #define CONF_GB (1024ULL * 1024 * 1024)
@@ -46,11 +53,12 @@ struct conf_table {
 void conftable_defaults(const struct conf_table *t, void *settings);
 
 /*
- * Read path into settings.  When missing_ok and the file does not exist,
+ * Read path into settings (t->own's keys; t->accepted's are skipped,
+ * their values unread).  When missing_ok and the file does not exist,
  * settings are left unchanged and 0 is returned.  On error returns -1
  * with a message naming the file and line in errbuf.
  */
-int conftable_load(const struct conf_table *t, void *settings, const char *path, bool missing_ok,
+int conftable_load(const struct conf_tables *t, void *settings, const char *path, bool missing_ok,
 		   char *errbuf, size_t errlen);
 
 /* Free the strings settings own. */

@@ -64,7 +64,10 @@ usage(FILE *fp)
 		"  -v, --verbose      log to stderr as well\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         this help\n"
-		"See dmarc-consume(8) and dmarc-pipe.conf(5).\n", DEFAULT_CONF);
+		"See dmarc-consume(8) and dmarc-pipe.conf(5).\n"
+		"\n"
+		"Settings and their defaults:\n", DEFAULT_CONF);
+	conf_print_defaults(CONF_CONSUME);
 }
 
 /* Sleep up to seconds, waking early when asked to stop. */
@@ -244,7 +247,7 @@ main(int argc, char **argv)
 	char errbuf[512], consumer[300], host[256];
 	int ch, rc = 1;
 
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_CONSUME);
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
@@ -271,9 +274,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (conf_load(&conf, conf_path, !explicit, errbuf, sizeof errbuf) < 0 ||
-	    conf_check(&conf, conf_path, errbuf, sizeof errbuf) < 0 ||
-	    conf_check_consumer(&conf, conf_path, errbuf, sizeof errbuf) < 0) {
+	if (conf_load(&conf, CONF_CONSUME, conf_path, !explicit, errbuf, sizeof errbuf) < 0 ||
+	    conf_check(&conf, CONF_CONSUME, conf_path, errbuf, sizeof errbuf) < 0) {
 		fprintf(stderr, "dmarc-consume: config: %s\n", errbuf);
 		conf_free(&conf);
 		return EX_CONFIG;

@@ -77,7 +77,7 @@ usage(FILE *fp)
 		"75 temporary failure (the MTA retries).\n"
 		"\n"
 		"Settings and their defaults:\n", DEFAULT_CONF);
-	conf_print_defaults();
+	conf_print_defaults(CONF_PIPE);
 }
 
 /* Give up on the whole run: tell the MTA to retry, and why. */
@@ -232,7 +232,7 @@ main(int argc, char **argv)
 
 	fatal_init();
 	signal(SIGPIPE, SIG_IGN);
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	if (parse_options(argc, argv, &o) < 0) {
 		input_drain(STDIN_FILENO);
 		rc = tempfail("usage error in the command line (see dmarc-pipe --help)");
@@ -240,8 +240,8 @@ main(int argc, char **argv)
 	}
 	from_stdin = optind >= argc;
 	fatal_stdin_pending(from_stdin);
-	if (conf_load(&conf, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0 ||
-	    conf_check(&conf, o.conf_path, errbuf, sizeof errbuf) < 0) {
+	if (conf_load(&conf, CONF_PIPE, o.conf_path, !o.conf_explicit, errbuf, sizeof errbuf) < 0 ||
+	    conf_check(&conf, CONF_PIPE, o.conf_path, errbuf, sizeof errbuf) < 0) {
 		if (from_stdin)
 			input_drain(STDIN_FILENO);
 		rc = tempfail("config: %s", errbuf);

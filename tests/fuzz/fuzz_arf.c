@@ -64,7 +64,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	log_open("fuzz", 0, false, false, NULL);
 	mime_init();
 	if (!(state = kind_failure.state_new(&conf)))

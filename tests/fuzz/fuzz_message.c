@@ -62,7 +62,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	/* Smaller limits keep each run fast; the code paths are the same. */
 	conf.max_total_size = 32 << 20;
 	conf.max_report_size = 16 << 20;

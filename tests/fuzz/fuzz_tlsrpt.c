@@ -18,7 +18,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	kinds_init();
 	if (!(state = kind_tlsrpt.state_new(&conf)))
 		abort();

@@ -18,7 +18,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	conf.max_records = 5000;
 	kinds_init();
 	if (!(state = kind_aggregate.state_new(&conf)))

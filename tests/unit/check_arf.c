@@ -60,7 +60,7 @@ read_arf(const struct mime_feedback *fb, bool redact, struct arf_report *r, stru
 	struct kind_parse kp;
 
 	conf_free(&conf);	/* the last call's, if any */
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	conf.failure_redact = redact;
 	arena_reset(&arena);
 	memset(err, 0, sizeof *err);

@@ -26,26 +26,32 @@ write_conf(const char *text)
 	close(fd);
 }
 
-/* Load text; returns the error message or "" on success. */
+/* Load text as who reads it; returns the error message or "" on success. */
 static const char *
-load(struct conf *c, const char *text)
+load_as(struct conf *c, enum conf_program who, const char *text)
 {
 	static char err[512];
 
 	err[0] = '\0';
 	write_conf(text);
-	conf_defaults(c);
-	if (conf_load(c, path, false, err, sizeof err) == 0)
+	conf_defaults(c, who);
+	if (conf_load(c, who, path, false, err, sizeof err) == 0)
 		err[0] = '\0';
 	unlink(path);
 	return err;
+}
+
+static const char *
+load(struct conf *c, const char *text)
+{
+	return load_as(c, CONF_PIPE, text);
 }
 
 START_TEST(defaults)
 {
 	struct conf c;
 
-	conf_defaults(&c);
+	conf_defaults(&c, CONF_PIPE);
 	ck_assert(c.syslog);
 	ck_assert_int_eq(c.syslog_facility, LOG_MAIL);
 	ck_assert_str_eq(c.syslog_ident, "dmarc-pipe");
@@ -137,7 +143,7 @@ START_TEST(cross_checks)
 		char err[512] = "";
 
 		ck_assert_str_eq(load(&c, cases[i].text), "");
-		ck_assert_int_eq(conf_check(&c, "test.conf", err, sizeof err), -1);
+		ck_assert_int_eq(conf_check(&c, CONF_PIPE, "test.conf", err, sizeof err), -1);
 		ck_assert_msg(strstr(err, cases[i].want), "case %zu: got '%s', want '%s'", i, err, cases[i].want);
 		conf_free(&c);
 	}
@@ -146,7 +152,7 @@ START_TEST(cross_checks)
 		char err[512] = "";
 
 		ck_assert_str_eq(load(&c, "redis_socket = /run/redis.sock\n"), "");
-		ck_assert_int_eq(conf_check(&c, "test.conf", err, sizeof err), 0);
+		ck_assert_int_eq(conf_check(&c, CONF_PIPE, "test.conf", err, sizeof err), 0);
 		ck_assert(conf_has_redis(&c));
 		conf_free(&c);
 	}
@@ -155,7 +161,7 @@ START_TEST(cross_checks)
 		char err[512] = "";
 
 		ck_assert_str_eq(load(&c, "redis_sentinels = s1, [::1]:26380 ,10.0.0.3\nredis_master_name = m\n"), "");
-		ck_assert_msg(conf_check(&c, "test.conf", err, sizeof err) == 0, "%s", err);
+		ck_assert_msg(conf_check(&c, CONF_PIPE, "test.conf", err, sizeof err) == 0, "%s", err);
 		ck_assert(conf_has_redis(&c));
 		conf_free(&c);
 	}
@@ -167,9 +173,9 @@ START_TEST(missing_file)
 	struct conf c;
 	char err[256] = "";
 
-	conf_defaults(&c);
-	ck_assert_int_eq(conf_load(&c, "/nonexistent/dmarc-pipe.conf", true, err, sizeof err), 0);
-	ck_assert_int_eq(conf_load(&c, "/nonexistent/dmarc-pipe.conf", false, err, sizeof err), -1);
+	conf_defaults(&c, CONF_PIPE);
+	ck_assert_int_eq(conf_load(&c, CONF_PIPE, "/nonexistent/dmarc-pipe.conf", true, err, sizeof err), 0);
+	ck_assert_int_eq(conf_load(&c, CONF_PIPE, "/nonexistent/dmarc-pipe.conf", false, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "No such file"), "got '%s'", err);
 	conf_free(&c);
 }
@@ -186,4 +192,47 @@ START_TEST(empty_string_clears)
 }
 END_TEST
 
-UNIT_SUITE("conf", defaults, good_file, errors_name_file_and_line, cross_checks, missing_file, empty_string_clears)
+/* One file, two programs: each reads its own keys and the shared ones, and accepts the other's unread. */
+START_TEST(each_program_its_own_keys)
+{
+	struct conf c;
+	char err[512] = "";
+
+	/* dmarc-pipe skips a consumer key, even a bad value: a typo there must not defer mail. */
+	ck_assert_str_eq(load_as(&c, CONF_PIPE, "consume_count = abc\nbatch_dir = /b\nmax_records = 7\n"), "");
+	ck_assert_uint_eq(c.consume_count, 0);
+	ck_assert_ptr_null(c.batch_dir);
+	ck_assert_uint_eq(c.max_records, 7);
+	conf_free(&c);
+	/* dmarc-consume reads it and says where it is wrong. */
+	ck_assert_msg(strstr(load_as(&c, CONF_CONSUME, "consume_count = abc\n"), ":1: consume_count: expected a whole number"),
+		      "consume_count not read by dmarc-consume");
+	conf_free(&c);
+	/* dmarc-consume skips dmarc-pipe's keys. */
+	ck_assert_str_eq(load_as(&c, CONF_CONSUME, "max_records = x\nstore = none\nconsume_count = 9\nkey_prefix = p\n"), "");
+	ck_assert_uint_eq(c.max_records, 0);
+	ck_assert_ptr_null(c.store);
+	ck_assert_uint_eq(c.consume_count, 9);
+	ck_assert_str_eq(c.key_prefix, "p");
+	ck_assert_msg(conf_check(&c, CONF_CONSUME, "test.conf", err, sizeof err) == 0, "%s", err);
+	conf_free(&c);
+	/* A key neither program knows, or one set twice, is still an error for both. */
+	ck_assert(strstr(load_as(&c, CONF_CONSUME, "\nbogus = 1\n"), ":2: unknown key 'bogus'"));
+	conf_free(&c);
+	ck_assert(strstr(load_as(&c, CONF_PIPE, "batch_dir = a\nbatch_dir = b\n"), ":2: batch_dir is set twice"));
+	conf_free(&c);
+	/* Each program's defaults are its own. */
+	conf_defaults(&c, CONF_CONSUME);
+	ck_assert_uint_eq(c.consume_count, 1000);
+	ck_assert_uint_eq(c.max_records, 0);
+	ck_assert_str_eq(c.key_prefix, "dmarc");
+	conf_free(&c);
+	/* dmarc-consume's own checks. */
+	ck_assert_str_eq(load_as(&c, CONF_CONSUME, "batch_format = xml\n"), "");
+	ck_assert_int_eq(conf_check(&c, CONF_CONSUME, "test.conf", err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "batch_format must be tsv or csv"), "%s", err);
+	conf_free(&c);
+}
+END_TEST
+
+UNIT_SUITE("conf", defaults, good_file, errors_name_file_and_line, cross_checks, missing_file, empty_string_clears, each_program_its_own_keys)

@@ -116,7 +116,7 @@ check_file(const struct kind *k, const char *name)
 	long len;
 	FILE *fp;
 
-	conf_defaults(&c);
+	conf_defaults(&c, CONF_PIPE);
 	snprintf(path, sizeof path, "%s/tests/data/%s", srcdir ? srcdir : ".", name);
 	fp = fopen(path, "rb");
 	ck_assert_ptr_nonnull(fp);

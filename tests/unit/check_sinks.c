@@ -46,7 +46,7 @@ syslog_line(const char *xml)
 	int fd = mkstemp(path), saved = dup(2);
 	FILE *fp;
 
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	kinds_init();
 	state = kind_aggregate.state_new(&conf);
 	ck_assert_int_eq(kind_parse_bytes(&kind_aggregate, state, xml, strlen(xml), &conf, &res, &err), DP_OK);

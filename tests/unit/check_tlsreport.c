@@ -26,7 +26,7 @@ setup(void)
 {
 	if (state)
 		return;
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	state = kind_tlsrpt.state_new(&conf);
 }
 

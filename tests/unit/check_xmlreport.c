@@ -23,7 +23,7 @@ static struct report *rep;
 static void
 setup(void)
 {
-	conf_defaults(&conf);
+	conf_defaults(&conf, CONF_PIPE);
 	xml_report_init();
 	rep = report_new(conf.max_auth_results);
 }
