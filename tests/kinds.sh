@@ -3,7 +3,7 @@
 # syslog lines of each kind, and what failure_redact keeps out.  TAP.
 . "${srcdir:-.}/tests/lib.sh"
 
-echo "1..14"
+echo "1..16"
 
 # One message, three kinds: counted per kind in one summary.
 "$DMARC_PIPE" --dry-run --ndjson "$work/three.ndjson" < "$FIXTURES/mail-three-kinds.eml" 2> "$work/err"
@@ -26,6 +26,11 @@ ok "a TLS line carries kind, the policy and its failure details as aligned lists
 # failure_redact = yes (the default): no local part, no subject, never the body.
 "$DMARC_PIPE" --dry-run --ndjson "$work/redacted.ndjson" < "$FIXTURES/arf-dmarc.eml" 2> "$work/err"
 is "redacted: no local part in the record" "$(grep -ci 'jane\|bob@\|carol' "$work/redacted.ndjson")" 0
+# The reporter in the log is the MTA's name; the record keeps Reporting-MTA whole (RFC 3464: "dns; name").
+ok "the log names the reporting MTA without its dns; type" \
+	"$(grep -q 'event=report kind=failure .*org_name="mx.receiver.example"' "$work/err" && ! grep -q 'org_name="dns;' "$work/err"; echo $?)" \
+	"$(grep -o 'org_name="[^"]*"' "$work/err")"
+ok "the record keeps the field as reported" "$(grep -q '"reporting_mta":"dns; mx.receiver.example"' "$work/redacted.ndjson"; echo $?)"
 is "redacted: no local part in the syslog line" "$(grep 'event=failure' "$work/err" | grep -ci 'jane\|bob@\|carol')" 0
 ok "redacted: smtp.mailfrom keeps its domain only" "$(grep -c '"authentication_results":"[^"]*smtp.mailfrom=@sender.example"' "$work/redacted.ndjson" | grep -qx 1; echo $?)"
 ok "redacted: no subject" "$(grep -c '"subject":null' "$work/redacted.ndjson" | grep -qx 1; echo $?)"

@@ -50,5 +50,11 @@ void tlsrpt_record_fields(const struct tls_policy *p, struct fields *f);
 #define FAILURE_STREAM "failures"
 struct arf_report;
 void failure_record_fields(const struct arf_report *r, struct fields *f);
+/*
+ * The MTA's name in a Reporting-MTA value (RFC 3464: "dns; mx.example"
+ * gives "mx.example"), for labels and the log; the record keeps the
+ * value whole.  A value without a type is returned as it is.
+ */
+const char *failure_mta_name(const char *v, size_t len, size_t *name_len);
 
 #endif

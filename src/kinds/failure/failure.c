@@ -66,7 +66,13 @@ failure_view(void *state, struct kind_report *out)
 	out->state = f;
 	memcpy(out->rid, f->rep.rid, sizeof out->rid);
 	out->nrecords = 1;
-	out->org_name = f->rep.reporting_mta ? f->rep.reporting_mta : f->rep.sender;
+	if (f->rep.reporting_mta) {
+		size_t len;
+
+		/* The name without its type ("dns; mx.example"): a suffix, so still a string. */
+		out->org_name = failure_mta_name(f->rep.reporting_mta, strlen(f->rep.reporting_mta), &len);
+	} else
+		out->org_name = f->rep.sender;
 	out->report_id = f->rep.report_message_id;
 }
 

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "arf.h"
 #include "schema.h"
 
@@ -45,3 +47,25 @@ failure_describe(struct fields *f)
 }
 
 const struct kind_schema failure_schema = { FAILURE_NAME, FAILURE_STREAM, failure_describe };
+
+const char *
+failure_mta_name(const char *v, size_t len, size_t *name_len)
+{
+	const char *semi = v ? memchr(v, ';', len) : NULL;
+	size_t i;
+
+	*name_len = len;
+	if (!semi)
+		return v;
+	/* The type is an atom: letters, digits and '-' (RFC 3464 section 2.1.2). */
+	for (i = 0; v + i < semi; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+		      v[i] == '-' || (v[i] == ' ' && v + i + 1 == semi)))
+			return v;
+	for (semi++; semi < v + len && (*semi == ' ' || *semi == '\t'); semi++)
+		;
+	if (semi == v + len)
+		return v;	/* a type and no name: the value is all there is */
+	*name_len = (size_t)(v + len - semi);
+	return semi;
+}
