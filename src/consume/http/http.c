@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_page.h"
 #include "redis.h"
 
 /* Bounds on what a client can hold: connections, idle seconds, bytes of request. */
@@ -23,6 +24,7 @@
 struct http {
 	struct MHD_Daemon *daemon;
 	const struct conf *conf;	/* not owned */
+	const struct health *health;	/* not owned */
 	struct redis *redis;		/* owned; used by the daemon's thread alone */
 	char **keys;			/* owned: the counters' hashes */
 	struct buf page;		/* the last page rendered */
@@ -64,7 +66,8 @@ serve(void *cls, struct MHD_Connection *conn, const char *url, const char *metho
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method, sizeof bad_method - 1);
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof not_found - 1);
-	if (metrics_render(h->redis, h->conf, h->keys, &h->page, &err) != DP_OK) {
+	if (metrics_render(h->redis, h->conf, h->keys, &h->page, &err) != DP_OK ||
+	    (metrics_render_health(h->health, &h->page) < 0 && dp_fail(&err, DP_TEMPFAIL, "%s", DP_REASON_OOM))) {
 		log_warn("event=metrics reason=\"%s\"", err.reason);
 		snprintf(msg, sizeof msg, "503 %s\n", err.reason);
 		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, strlen(msg));
@@ -100,7 +103,7 @@ resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct 
 }
 
 struct http *
-http_start(const struct conf *c, struct dp_error *err)
+http_start(const struct conf *c, const struct health *health, struct dp_error *err)
 {
 	struct http *h = calloc(1, sizeof *h);
 	struct sockaddr_storage ss;
@@ -112,6 +115,7 @@ http_start(const struct conf *c, struct dp_error *err)
 		goto fail;
 	}
 	h->conf = c;
+	h->health = health;
 	if (resolve(c->metrics_listen, &ss, &sslen, err) < 0)
 		goto fail;
 	if (ss.ss_family == AF_INET6)

@@ -8,12 +8,17 @@
 #define DP_HTTP_H
 
 #include "conf.h"
+#include "health.h"
 #include "status.h"
 
 struct http;
 
-/* Listen on c->metrics_listen ("host:port", IPv4 or [IPv6]); NULL with a reason in err. */
-struct http *http_start(const struct conf *c, struct dp_error *err);
+/*
+ * Listen on c->metrics_listen ("host:port", IPv4 or [IPv6]); the page
+ * shows health, the sinks' state (both must outlive the server).  NULL
+ * with a reason in err.
+ */
+struct http *http_start(const struct conf *c, const struct health *health, struct dp_error *err);
 void http_stop(struct http *h);
 
 #endif

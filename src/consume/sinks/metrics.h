@@ -1,6 +1,6 @@
 /*
- * metrics.h - the Prometheus metrics: what each record adds to which
- * counter, and the page /metrics serves.
+ * metrics.h - the Prometheus counters: their names, their keys in Redis,
+ * and what each record adds to which (the page is http/metrics_page.h).
  *
  * Counters live in Redis, one hash per metric ({P}:metric:<name>, a field
  * per label set), so they survive restarts and every dmarc-consume serves
@@ -56,9 +56,5 @@ void metric_keys_free(char **keys);
  */
 int metrics_increments(const struct entries *es, struct buf *labels, struct buf *scratch, struct ack_incr **v,
 		       size_t *n, size_t *cap);
-
-/* The /metrics page, from Redis.  out is reset first. */
-enum dp_status metrics_render(struct redis *r, const struct conf *c, char *const *keys, struct buf *out,
-			      struct dp_error *err);
 
 #endif

@@ -34,7 +34,7 @@
 struct open_batch {
 	int fd;				/* -1 when none is open */
 	gzFile gz;
-	char tmp[4096], dir[4096], name[256];
+	struct batch_paths at;		/* where it goes */
 	char **ids;			/* owned copies, in order */
 	size_t n, cap;
 	time_t opened;
@@ -65,7 +65,7 @@ forget(struct open_batch *b, bool unlink_tmp)
 	if (b->fd >= 0) {
 		close(b->fd);
 		if (unlink_tmp)
-			unlink(b->tmp);
+			unlink(b->at.tmp);
 	}
 	b->fd = -1;
 	for (i = 0; i < b->n; i++)
@@ -165,25 +165,29 @@ batch_open(const struct conf *c, struct dp_error *err)
 	return bt;
 }
 
+/* Why writing through gzip failed: the system's error (a full disk), or zlib's. */
+static const char *
+gz_why(gzFile gz)
+{
+	int e = Z_OK;
+	const char *m = gz ? gzerror(gz, &e) : "cannot write";
+
+	return e == Z_ERRNO ? strerror(errno) : m;
+}
+
 static enum dp_status
 start(struct batch *bt, size_t stream, const struct entry *first, struct dp_error *err)
 {
 	struct open_batch *b = &bt->open[stream];
-	const char *name = kind_schemas[stream]->stream, *ext = bt->fmt == ROW_CSV ? "csv" : "tsv";
-	time_t t = (time_t)(first->ms / 1000);
-	struct tm tm;
-	char day[11];
+	const char *ext = bt->fmt == ROW_CSV ? "csv" : "tsv";
 
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	snprintf(b->dir, sizeof b->dir, "%s/%s/dt=%s", bt->conf->batch_dir, name, day);
-	snprintf(b->name, sizeof b->name, "%s-%s.%s.gz", name, first->id, ext);
-	snprintf(b->tmp, sizeof b->tmp, "%s/%s/.%s-%s.%ld.tmp", bt->conf->batch_dir, name, name, first->id,
-		 (long)getpid());
-	if (mkdir_p(b->dir) < 0)
-		return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->dir, strerror(errno));
-	if ((b->fd = open(b->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
-		return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->tmp, strerror(errno));
+	if (files_batch_paths(&b->at, bt->conf->batch_dir, kind_schemas[stream]->stream, first->id, first->ms, ext,
+			      getpid()) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "%s: %s", bt->conf->batch_dir, strerror(errno));
+	if (mkdir_p(b->at.dir) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->at.dir, strerror(errno));
+	if ((b->fd = open(b->at.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
+		return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->at.tmp, strerror(errno));
 	{
 		int gfd = dup(b->fd);
 
@@ -191,15 +195,16 @@ start(struct batch *bt, size_t stream, const struct entry *first, struct dp_erro
 			if (gfd >= 0)
 				close(gfd);
 			forget(b, true);
-			return dp_fail(err, DP_TEMPFAIL, "%s: cannot start gzip", b->tmp);
+			return dp_fail(err, DP_TEMPFAIL, "%s: cannot start gzip", b->at.tmp);
 		}
 	}
 	b->opened = time(NULL);
 	buf_reset(&bt->row);
 	if (layout_header(&bt->layouts[stream], bt->fmt, &bt->row) < 0 ||
 	    gzwrite(b->gz, bt->row.data, (unsigned)bt->row.len) != (int)bt->row.len) {
+		dp_fail(err, DP_TEMPFAIL, "%s: %s", b->at.tmp, gz_why(b->gz));
 		forget(b, true);
-		return dp_fail(err, DP_TEMPFAIL, "%s: cannot write", b->tmp);
+		return DP_TEMPFAIL;
 	}
 	return DP_OK;
 }
@@ -219,13 +224,14 @@ finish(struct batch *bt, struct reader *rd, size_t stream, struct dp_error *err)
 		return DP_OK;
 	zrc = gzclose(b->gz);
 	b->gz = NULL;
-	snprintf(path, sizeof path, "%s/%s", b->dir, b->name);
-	if (zrc != Z_OK || fsync(b->fd) < 0 || rename(b->tmp, path) < 0) {
-		dp_fail(err, DP_TEMPFAIL, "%s: %s", zrc != Z_OK ? b->tmp : path, zrc != Z_OK ? "cannot finish gzip" : strerror(errno));
+	snprintf(path, sizeof path, "%s/%s", b->at.dir, b->at.name);
+	if (zrc != Z_OK || fsync(b->fd) < 0 || rename(b->at.tmp, path) < 0) {
+		dp_fail(err, DP_TEMPFAIL, "%s: %s", zrc != Z_OK ? b->at.tmp : path,
+			zrc == Z_ERRNO ? strerror(errno) : zrc != Z_OK ? "cannot finish gzip" : strerror(errno));
 		forget(b, true);
 		return DP_TEMPFAIL;
 	}
-	if ((dfd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+	if ((dfd = open(b->at.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		fsync(dfd);	/* the rename itself must survive a crash */
 		close(dfd);
 	}
@@ -290,7 +296,7 @@ batch_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 		buf_reset(&bt->row);
 		if (e->fields && (layout_row(&bt->layouts[es->stream], e, bt->fmt, &bt->row) < 0 ||
 				  gzwrite(b->gz, bt->row.data, (unsigned)bt->row.len) != (int)bt->row.len))
-			return dp_fail(err, DP_TEMPFAIL, "%s: cannot write", b->tmp);
+			return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->at.tmp, gz_why(b->gz));
 		if (b->n >= bt->conf->batch_records && finish(bt, rd, es->stream, err) != DP_OK)
 			return DP_TEMPFAIL;
 	}

@@ -86,16 +86,6 @@ daily_open(const struct conf *c, struct dp_error *err)
 	return d;
 }
 
-static void
-day_of(uint64_t ms, char day[11])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(day, 11, "%Y-%m-%d", &tm);
-}
-
 /* Cut a last line that has no newline (a write cut short by a crash). */
 static int
 cut_torn_line(int fd)
@@ -251,7 +241,7 @@ suspects(const struct daily *d, const struct entries *es, const char *day, const
 		struct stream_pos p;
 		char dd[11];
 
-		day_of(es->v[i].ms, dd);
+		files_day(es->v[i].ms, dd);
 		if (strcmp(dd, day))
 			continue;
 		if (es->recovered || stream_id_parse(es->v[i].id, &p.ms, &p.seq) < 0 ||
@@ -291,22 +281,22 @@ write_day(struct daily *d, const struct entries *es, const char *day, const stru
 	for (i = n = 0; i < es->n; i++) {
 		char dd[11];
 
-		day_of(es->v[i].ms, dd);
+		files_day(es->v[i].ms, dd);
 		if (seen[i] || strcmp(dd, day) || !es->v[i].fields)
 			continue;
 		if (layout_json(l, &es->v[i], &d->out, &d->scratch) < 0)
 			goto oom;
 		n++;
 	}
-	if (d->out.len && (write(fd, d->out.data, d->out.len) != (ssize_t)d->out.len || fdatasync(fd) < 0))
-		goto io;
+	if (d->out.len && (files_write_all(fd, d->out.data, d->out.len) < 0 || fdatasync(fd) < 0))
+		goto io;	/* a line cut short is cut off before the next append */
 	/* What we wrote is in the file now: no need to read it back. */
 	d->known_to += (off_t)d->out.len;
 	for (i = 0; i < es->n; i++) {
 		struct stream_pos p;
 		char dd[11];
 
-		day_of(es->v[i].ms, dd);
+		files_day(es->v[i].ms, dd);
 		if (!seen[i] && !strcmp(dd, day) && es->v[i].fields &&
 		    stream_id_parse(es->v[i].id, &p.ms, &p.seq) == 0 && pos_after(p, d->newest[es->stream]))
 			d->newest[es->stream] = p;
@@ -341,13 +331,13 @@ daily_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 
 		if (handled[i])
 			continue;
-		day_of(es->v[i].ms, day);
+		files_day(es->v[i].ms, day);
 		if (write_day(d, es, day, l, err) != DP_OK) {
 			free(handled);
 			return DP_TEMPFAIL;
 		}
 		for (k = i; k < es->n; k++) {
-			day_of(es->v[k].ms, dk);
+			files_day(es->v[k].ms, dk);
 			handled[k] |= !strcmp(dk, day);
 		}
 	}
