@@ -12,7 +12,7 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 sock=$work/r.sock
 rcli() { redis-cli -s "$sock" "$@"; }
-prefixes="fix wait csv park kill two take restart"
+prefixes="fix wait csv park inv kill two take restart"
 acl_user dmarc-pipe pipe-password "$prefixes"
 acl_user dmarc-consume consume-password "$prefixes" redis_min_replicas
 # conf FILE PREFIX [key = value lines...]: dmarc-consume's FILE, as its ACL
@@ -51,7 +51,7 @@ batch_ids() {
 	done
 }
 
-echo "1..45"
+echo "1..52"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -73,6 +73,9 @@ row=$(zcat "$work"/fix/batch/records/dt=*/records-*.tsv.gz | sed -n 1p | cut -f1
 is "a batch file starts with its header" "$row" "$(printf 'stream_id\trid\tord\tkind\trecords\torg_name')"
 is "dmarc_total adds up the records' count" "$(sum_hash '{fix}:metric:dmarc_total')" "$(sum_count fix)"
 is "the consumed counter agrees, per group" "$(sum_hash '{fix}:consumed')" "$((3 * stored))"
+is "a failure report's reporter label is the MTA's name, without dns;" \
+	"$(rcli --raw HKEYS '{fix}:metric:dmarc_failure_reports_total' | grep -o 'reporter="[^"]*"' | sort -u | paste -sd ' ')" \
+	'reporter="mx.receiver.example"'
 pending=$(for s in records tlsrpt failures; do rcli XPENDING "{fix}:$s" dmarc-consume:batch | head -1; done | sort -u)
 is "nothing is left pending" "$pending" 0
 
@@ -168,6 +171,44 @@ is "copied to {P}:parked with where it came from" \
 is "and the other entries are consumed, the parked one not" \
 	"$(cat "$work"/park/ndjson/*.ndjson | wc -l) $(grep -c "\"stream_id\":\"$poison\"" "$work"/park/ndjson/*.ndjson)" \
 	"$(( $(rcli XLEN '{park}:records') - 1 )) 0"
+
+# --- entries that are no records are parked, counted, and reach no sink ------------
+conf "$work/inv.conf" inv "metrics_listen ="
+"$DMARC_PIPE" -c "$work/inv.pipe.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2>&1
+valid=$(rcli XLEN '{inv}:records')
+# Made by hand, as an operator or an intruder could: one valid (control characters are text).
+rcli XADD '{inv}:records' '*' rid zz ord x kind aggregate count abc > /dev/null
+rcli XADD '{inv}:records' '*' foo bar > /dev/null
+rcli XADD '{inv}:records' '*' rid 0123456789abcdef0123456789abcdef ord 0 kind aggregate \
+	count 99999999999999999999999 org_name "$(printf 'ctl\001\033[31m\tx')" > /dev/null
+rcli XADD '{inv}:records' '*' rid 0123456789abcdef0123456789abcdef ord 1 kind aggregate \
+	count 5 org_name "$(printf 'ctl\001\033[31m\t"quoted",\\')" > /dev/null
+valid=$((valid + 1))
+"$CONSUME" -c "$work/inv.conf" --once -v 2> "$work/err"
+ok "three entries that are no records: --once exits 0" $? "$(tail -2 "$work/err")"
+is "each parked once, with its reason" \
+	"$(rcli --raw XRANGE '{inv}:parked' - + | awk 'p == "reason" { print } { p = $0 }' | sort | paste -sd '|')" \
+	"bad number: count|bad rid|no rid"
+is "counted by stream and reason" "$(rcli --raw HGETALL '{inv}:invalid' | paste -d ' ' - - | sort | paste -sd '|')" \
+	'stream="records",reason="bad number" 1|stream="records",reason="bad rid" 1|stream="records",reason="no rid" 1'
+is "logged once each" "$(grep -c 'event=invalid stream={inv}:records ' "$work/err")" 3
+is "no sink saw them: NDJSON lines and batch rows are the valid entries" \
+	"$(cat "$work"/inv/ndjson/*.ndjson | wc -l) $(batch_ids inv | wc -l) $(rcli XPENDING '{inv}:records' dmarc-consume:ndjson | head -1)" \
+	"$valid $valid 0"
+# Every line parses as JSON; every row has its header's columns.
+bad_lines=$(cat "$work"/inv/ndjson/*.ndjson "$work"/fix/ndjson/*.ndjson | "${PYTHON3:-python3}" -c '
+import json, sys
+bad = 0
+for line in sys.stdin.buffer:
+    try:
+        json.loads(line)
+    except ValueError:
+        bad += 1
+print(bad)')
+bad_rows=$(for f in $(find "$work/inv/batch" "$work/fix/batch" -name '*.gz'); do
+	zcat "$f" | awk -F '\t' 'NR == 1 { n = NF } NF != n { bad++ } END { print bad + 0 }'
+done | awk '{ s += $1 } END { print s + 0 }')
+is "every NDJSON line parses as JSON, every batch row has the header's column count" "$bad_lines $bad_rows" "0 0"
 
 # --- kill -9 while dmarc-pipe is writing, restarts in between -------------------
 synthetic 20000 consume-20000 "$work/big.eml"

@@ -60,7 +60,8 @@ fixture() {
 	esac
 }
 
-# TAP: ok NAME STATUS [DIAGNOSTIC] passes when STATUS is 0; is NAME GOT WANT.
+# TAP: ok NAME STATUS [DIAGNOSTIC] passes when STATUS is 0; is NAME GOT WANT [DIAGNOSTIC];
+# skip_point NAME REASON.
 n=0
 ok() {
 	n=$((n + 1))
@@ -68,7 +69,11 @@ ok() {
 }
 is() {
 	n=$((n + 1))
-	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'"; fi
+	if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: got '$2', want '$3'${4:+ ($4)}"; fi
+}
+skip_point() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
 }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
