@@ -9,7 +9,7 @@ inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/insta
 prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$top_builddir/Makefile" | sed "s|\${prefix}|$prefix|")
 
-echo "1..13"
+echo "1..15"
 inst
 ok "make install DESTDIR=..." $? "$(tail -3 "$work/install.log")"
 ok "the program" "$([ -x "$dest$prefix/bin/dmarc-pipe" ]; echo $?)"
@@ -43,6 +43,19 @@ is "the sample names every key with its default" "$(diff "$work/defaults" "$work
 # The sample mails are installed beside the MTA snippets, to try a delivery.
 ok "the sample mails in \$(docdir)/examples" "$(for m in sample-report.eml sample-tlsrpt.eml sample-failure.eml; do
 	[ -f "$dest$prefix/share/doc/dmarc-pipe/examples/$m" ] || echo "$m"; done | grep -c .)"
+# The shipped units as systemd reads them (systemd-analyze verify needs no running systemd),
+# each command pointed at a program that is there.
+if command -v systemd-analyze > /dev/null; then
+	bad=$(for u in "$top_srcdir"/contrib/*.service; do
+		sed "s|/usr/local/bin/dmarc-consume|$dest$prefix/bin/dmarc-consume|" "$u" > "$work/$(basename "$u")"
+		systemd-analyze verify --man=no "$work/$(basename "$u")" 2>&1 | sed "s|^|$(basename "$u"): |"
+	done)
+	is "systemd-analyze verify: every shipped unit, no complaint" "$bad" ""
+	is "dmarc-consume.service is Type=notify" "$(sed -n 's/^Type=//p' "$top_srcdir/contrib/dmarc-consume.service")" notify
+else
+	skip_point "systemd-analyze verify" "systemd-analyze is not installed (tests/install-deps installs systemd)"
+	skip_point "dmarc-consume.service is Type=notify" "systemd-analyze is not installed"
+fi
 ok "the dmarc-consume man page" "$([ -f "$dest$prefix/share/man/man8/dmarc-consume.8" ]; echo $?)"
 # The man pages give the same ACL rules as the README (which the tests use).
 missing=$(for prog in dmarc-pipe dmarc-consume; do

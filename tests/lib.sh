@@ -216,6 +216,25 @@ wait_for() {
 	return 1
 }
 
+# notify_listen SOCKET OWNER: a service manager's notify socket (sd_notify(3))
+# at SOCKET, owned by OWNER (the service's account: it must be able to write
+# to it, as to systemd's own); each datagram becomes a line of SOCKET.log,
+# its newlines as "|".
+notify_listen() {
+	"${PYTHON3:-python3}" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chown(sys.argv[1], int(sys.argv[2]), -1)
+with open(sys.argv[1] + ".log", "a") as log:
+    print("listening", file=log, flush=True)
+    while True:
+        print(s.recv(4096).decode(errors="replace").replace("\n", "|"), file=log, flush=True)
+' "$1" "$(id -u "$2")" &
+	bg_pids="$bg_pids $!"
+	wait_for 10 grep -q '^listening$' "$1.log" 2> /dev/null
+}
+
 # synthetic RECORDS ID MAIL: a report mail of that many records, its report ID made from ID.
 synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
 

@@ -26,7 +26,7 @@ for b in redis postfix try consume acl; do
 done
 export DEBIAN_FRONTEND=noninteractive
 
-echo "1..26"
+echo "1..27"
 lock_users
 chmod 755 "$work"
 root=$work/root sys=$work/sys pf=$work/postfix
@@ -80,6 +80,11 @@ consume_service_restart() {
 	state=$(unit_value StateDirectory)
 	install -d -o "$user" -g "$group" -m "$(unit_value StateDirectoryMode)" "$sys/var/lib/$state"
 	if [ -n "$groups" ]; then groups=--groups=$groups; else groups=--clear-groups; fi
+	# Type=notify: systemd listens on a socket the service may write to, named in NOTIFY_SOCKET.
+	if [ "$(unit_value Type)" = notify ] && [ ! -S "$work/notify.sock" ]; then
+		notify_listen "$work/notify.sock" "$user" || echo "# the notify socket did not come up"
+	fi
+	NOTIFY_SOCKET=$work/notify.sock \
 	setpriv --reuid="$user" --regid="$group" "$groups" -- sh -c 'umask "$1"; shift; exec "$@"' sh "$(unit_value UMask)" $(unit_value ExecStart) \
 		2> "$work/consume.err" &
 	consume_pid=$!
@@ -192,6 +197,9 @@ wait_for 60 test "$(ndjson_lines)" -ge 15 && wait_for 90 test "$(batch_rows)" -g
 is "as its own user, through the group redis: every record in the daily NDJSON and the batch files" \
 	"$(ndjson_lines) $(batch_rows)" "15 15"
 sed 's/^/# dmarc-consume: /' "$work/consume.err"
+ok "Type=notify: it tells systemd it is ready, and each sink's state" \
+	"$(grep -q '^READY=1|STATUS=metrics consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log"; echo $?)" \
+	"$(head -3 "$work/notify.sock.log")"
 is "its files belong to it" "$(find "$sys/var/lib/dmarc-consume" -type f ! -user dmarc-consume | wc -l)" 0
 if [ -z "${metrics_port_taken:-}" ]; then
 	wait_for 20 curl -sf -o "$work/metrics" http://127.0.0.1:9797/metrics

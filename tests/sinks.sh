@@ -90,7 +90,11 @@ round() {
 		;;
 	wrongtype) rcli SET "{$p}:metric:dmarc_total" "a string where a hash belongs" > /dev/null ;;
 	esac
+	# The first round also speaks to a service manager, as under Type=notify with a 1 s watchdog.
+	[ "$p" = unwr-batch ] && notify_listen "$work/notify.sock" nobody &&
+		export NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=1000000
 	setpriv --reuid=nobody --regid="$group" --clear-groups -- "$CONSUME" -c "$dir/conf" -v 2> "$dir/err" &
+	unset NOTIFY_SOCKET WATCHDOG_USEC
 	c=$!
 	bg_pids="$bg_pids $c"
 	wait_for 120 others_hold_all "$p" "$sink"
@@ -121,12 +125,22 @@ round() {
 	kill -TERM "$c"
 	wait "$c"
 	is "$sink $fault: SIGTERM: exit 0" $? 0
+	if [ "$p" = unwr-batch ]; then
+		wait_for 10 grep -q '^STOPPING=1' "$work/notify.sock.log"
+		ok "notify: READY=1 once the sinks talked to Redis, the failing sink in STATUS" \
+			"$(grep -q "^READY=1|STATUS=metrics consuming; batch failing: $dir/batch/records/dt=[0-9-]*: Permission denied; ndjson consuming\$" \
+				"$work/notify.sock.log"; echo $?)" "$(head -3 "$work/notify.sock.log")"
+		ok "notify: STATUS when it recovered, the watchdog pinged, STOPPING=1 on SIGTERM" \
+			"$(grep -q '^STATUS=metrics consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log" &&
+				grep -q '^WATCHDOG=1$' "$work/notify.sock.log" && grep -q '^STOPPING=1|' "$work/notify.sock.log"; echo $?)" \
+			"$(sort "$work/notify.sock.log" | uniq -c | tr '\n' ' ')"
+	fi
 	bg_pids=${bg_pids/ $c/}
 	[ "$fault" = full ] && umount "$dir/$sink" && mounts=${mounts/ $dir\/$sink/}
 	return 0
 }
 
-echo "1..35"
+echo "1..37"
 round unwr-batch batch unwritable
 round unwr-ndjson ndjson unwritable
 round wrong-metrics metrics wrongtype

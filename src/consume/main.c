@@ -22,6 +22,7 @@
 #include "consume_sink.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "reader.h"
 #include "redis.h"
 #include "run.h"
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 		goto out;
 	consumer_name(&conf, consumer, sizeof consumer);
 	catch_signals();
+	notify_init();
 	if (!(redis = redis_new(&conf)) || !prepare_sinks(redis, &conf, consumer, sinks, &n, &health)) {
 		fprintf(stderr, "dmarc-consume: out of memory\n");
 		rc = EX_TEMPFAIL;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "run.h"
 #include "trim.h"
 
@@ -21,8 +22,10 @@ nap_until(time_t t)
 {
 	const struct timespec tick = { 0, 100 * 1000 * 1000 };
 
-	while (!run_stopping && time(NULL) < t)
+	while (!run_stopping && time(NULL) < t) {
 		nanosleep(&tick, NULL);
+		notify_watchdog();
+	}
 }
 
 /* Hand entries to a sink (all of them freed here). */
@@ -91,9 +94,11 @@ turn(struct run_sink *s, const struct conf *c, time_t now, unsigned block_ms, bo
  * so drop it here and read it again after the wait.  The error is logged
  * when it differs from the last one logged.
  */
-static void
+static bool
 failed(struct run_sink *s, const struct dp_error *err, time_t now)
 {
+	bool changed = false;
+
 	if (s->state)
 		s->sink->abandon(s->state);
 	reader_recover(s->reader);
@@ -105,20 +110,23 @@ failed(struct run_sink *s, const struct dp_error *err, time_t now)
 		log_err("event=error sink=%s reason=\"%s\" retry_in=%us", s->sink->name, err->reason, s->backoff);
 		snprintf(s->error, sizeof s->error, "%s", err->reason);
 		s->repeats = 0;
+		changed = true;
 	} else
 		log_debug("event=error sink=%s repeated=%u retry_in=%us (as logged before)", s->sink->name, ++s->repeats,
 			  s->backoff);
+	return changed;
 }
 
-static void
+static bool
 succeeded(struct run_sink *s)
 {
 	if (!s->backoff)
-		return;
+		return false;
 	log_notice("event=recovered sink=%s after=\"%s\"", s->sink->name, s->error);
 	s->backoff = 0;
 	s->error[0] = '\0';
 	atomic_store(&s->health->up, 1);
+	return true;
 }
 
 /* Trim when due (and at the end of --once); a failure is logged and retried next time. */
@@ -161,10 +169,11 @@ flush_all(struct run_sink *sinks, size_t n)
  * past the time a failing sink is due again.  *waiting is how many sinks
  * are backing off.
  */
-static void
+static bool
 round_once(struct run_sink *sinks, size_t n, const struct conf *c, bool may_block, bool once, bool *progress,
 	   size_t *waiting)
 {
+	bool changed = false;
 	time_t now = time(NULL), due = 0;
 	bool blocked = !may_block;
 	size_t i;
@@ -189,20 +198,46 @@ round_once(struct run_sink *sinks, size_t n, const struct conf *c, bool may_bloc
 				block = (unsigned)(due - now) * 1000;
 		}
 		if (turn(s, c, now, block, progress, &err) == DP_OK) {
-			succeeded(s);
+			changed |= succeeded(s);
 			continue;
 		}
-		failed(s, &err, now);
+		changed |= failed(s, &err, now);
 		s->gave_up = once;	/* --once does not wait for it: the others drain, the exit status tells */
 		(*waiting)++;
 	}
+	return changed;
+}
+
+/*
+ * Tell the service manager: READY=1 once a sink has talked to Redis,
+ * and STATUS= whenever a sink's state changed (systemctl status shows it).
+ */
+static void
+tell_manager(const struct run_sink *sinks, size_t n, bool *ready, bool changed)
+{
+	char msg[64 + SINKS_MAX * (DP_REASON_MAX + 32)];
+	size_t i, len, up = 0;
+
+	for (i = 0; i < n; i++)
+		up += !sinks[i].backoff && !sinks[i].gave_up;
+	if ((*ready || !up) && !changed)
+		return;
+	len = (size_t)snprintf(msg, sizeof msg, "%sSTATUS=", *ready || !up ? "" : "READY=1\n");
+	*ready = *ready || up;
+	for (i = 0; i < n && len < sizeof msg; i++)
+		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s %s%s", i ? "; " : "", sinks[i].sink->name,
+					sinks[i].backoff ? "failing: " : "consuming", sinks[i].backoff ? sinks[i].error : "");
+	for (i = 1; msg[i]; i++)	/* one line: a newline would start another assignment */
+		if (msg[i] == '\n' && strncmp(msg, "READY=1\n", 8) | (i != 7))
+			msg[i] = ' ';
+	notify_send(msg);
 }
 
 int
 run_sinks(struct run_sink *sinks, size_t n, struct redis *redis, const struct conf *c, bool once)
 {
 	time_t next_trim = 0;
-	bool progress = true;
+	bool progress = true, ready = false, changed;
 	size_t i, waiting;
 
 	for (i = 0; i < n; i++)
@@ -218,7 +253,9 @@ run_sinks(struct run_sink *sinks, size_t n, struct redis *redis, const struct co
 			log_info("event=reopen");
 		}
 		progress = false;
-		round_once(sinks, n, c, !was && !once, once, &progress, &waiting);
+		changed = round_once(sinks, n, c, !was && !once, once, &progress, &waiting);
+		tell_manager(sinks, n, &ready, changed);
+		notify_watchdog();
 		if (once && (!progress || waiting == n)) {
 			/* Drained: close the batches, and say whether every sink got everything. */
 			bool all = flush_all(sinks, n) && waiting == 0;
@@ -239,6 +276,7 @@ run_sinks(struct run_sink *sinks, size_t n, struct redis *redis, const struct co
 		}
 	}
 	/* SIGTERM: finish the batches in hand; what cannot be closed stays pending for the next start. */
+	notify_send("STOPPING=1\nSTATUS=closing the batches in hand");
 	for (i = 0; i < n; i++) {
 		struct dp_error err = { 0 };
 
