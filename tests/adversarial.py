@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile inputs (tests/make-adversarial): each must end with exit 0, the
+"""Hostile inputs (tests/tools/make-adversarial): each must end with exit 0, the
 expected status and reason, nothing emitted from refused input, no file
 content leaked, within 5 s of CPU and 64 MB of RSS.  TAP.
 
@@ -19,7 +19,7 @@ def main():
     wrapper = shlex.split(os.environ.get("DMARC_PIPE_WRAPPER", ""))
     bounded = not wrapper and os.environ.get("DP_SANITIZERS", "no") in ("", "no")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, os.path.join(srcdir, "tests", "make-adversarial"),
+        subprocess.run([sys.executable, os.path.join(srcdir, "tests", "tools", "make-adversarial"),
                         os.path.join(srcdir, "tests", "data"), tmp], check=True)
         cases = [l.rstrip("\n").split("\t") for l in open(os.path.join(tmp, "cases.tsv"))]
         print("1..%d" % len(cases))

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Command line, exit status and side effects as the MTA sees them.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 echo "1..22"
 mail=$FIXTURES/mail-zip.eml

@@ -1,10 +1,10 @@
 #!/bin/bash
 # The README's first Quick start command ends in contrib/demo: it shows
 # each output and leaves no process and no file behind.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
-command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/install-deps installs it)"
-command -v curl > /dev/null || skip_all "curl is not installed (tests/install-deps installs it)"
+command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
+command -v curl > /dev/null || skip_all "curl is not installed (tests/tools/install-deps installs it)"
 
 echo "1..5"
 before=$(ls -d "${TMPDIR:-/tmp}"/dmarc-demo.* 2> /dev/null | wc -l)

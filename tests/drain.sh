@@ -2,9 +2,9 @@
 # Standard input is read to its end whatever goes wrong: procmail and Sieve
 # count an unread pipe as a failed delivery.  Each input is larger than a
 # pipe's buffer, so a writer that finishes proves the input was read.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
-"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic 20000 drain-20000 "$work/big.eml"
+"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic 20000 drain-20000 "$work/big.eml"
 # The same mail with its zip corrupted in the middle.
 "${PYTHON3:-python3}" - "$work/big.eml" "$work/corrupt.eml" <<'PY'
 import sys

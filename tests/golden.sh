@@ -1,7 +1,7 @@
 #!/bin/bash
 # Golden tests: run dmarc-pipe on each input of tests/golden/cases.tsv and
 # compare exit status, summary line and NDJSON output.  TAP output.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 cases="$top_srcdir/tests/golden/cases.tsv"
 total=$(grep -cv '^#' "$cases")

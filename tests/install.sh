@@ -2,7 +2,7 @@
 # `make install` puts the program, the man pages, the sample configuration
 # and the MTA examples in place, with the configured paths filled in, and
 # never overwrites an existing dmarc-pipe.conf.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 dest=$work/root
 inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/install.log" 2>&1; }
@@ -53,7 +53,7 @@ if command -v systemd-analyze > /dev/null; then
 	is "systemd-analyze verify: every shipped unit, no complaint" "$bad" ""
 	is "dmarc-consume.service is Type=notify" "$(sed -n 's/^Type=//p' "$top_srcdir/contrib/dmarc-consume.service")" notify
 else
-	skip_point "systemd-analyze verify" "systemd-analyze is not installed (tests/install-deps installs systemd)"
+	skip_point "systemd-analyze verify" "systemd-analyze is not installed (tests/tools/install-deps installs systemd)"
 	skip_point "dmarc-consume.service is Type=notify" "systemd-analyze is not installed"
 fi
 ok "the dmarc-consume man page" "$([ -f "$dest$prefix/share/man/man8/dmarc-consume.8" ]; echo $?)"

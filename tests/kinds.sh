@@ -1,7 +1,7 @@
 #!/bin/bash
 # The three report kinds side by side: the summary's counts per kind, the
 # syslog lines of each kind, and what failure_redact keeps out.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 echo "1..16"
 

@@ -6,8 +6,8 @@
 # takes over.  Nothing bounces, deliveries during the failover defer and
 # are retried, and every record is in the stream once.  TAP.  Starts and
 # stops its own servers by PID.
-. "${srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/postfix-lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
 
 # A load test of the whole set-up: under a sanitizer 1,100 instrumented runs
 # would take most of CI's time, and tests/sentinel.sh runs the same code
@@ -19,8 +19,8 @@ esac
 [ -z "${DP_SKIP_LOAD_TESTS:-}" ] ||
 	skip_all "a load test, skipped as DP_SKIP_LOAD_TESTS asks (.ci/run runs it once, in the plain make check)"
 pf_requirements
-command -v redis-cli > /dev/null || skip_all "redis-cli is not installed (tests/install-deps installs it)"
-. "$top_srcdir/tests/sentinel-lib.sh"
+command -v redis-cli > /dev/null || skip_all "redis-cli is not installed (tests/tools/install-deps installs it)"
+. "$top_srcdir/tests/lib/sentinel.sh"
 
 MESSAGES=1000
 AGAIN=100		# the first AGAIN messages also go through the next host
@@ -31,7 +31,7 @@ echo "1..7"
 sentinel_setup || exit 1
 echo "# Redis and Sentinel up by ${SECONDS}s"
 old_master=$(master)
-"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic-many "$MESSAGES" "$RECORDS" mx "$work/mails"
+"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic-many "$MESSAGES" "$RECORDS" mx "$work/mails"
 
 for h in $hosts; do
 	mkdir -p "$work/mx$h"

@@ -169,7 +169,7 @@ def main():
         return 0
     for tool in ("strace", "redis-server", "redis-cli"):
         if not shutil.which(tool):
-            print("1..0 # SKIP %s is not installed (tests/install-deps installs it)" % tool)
+            print("1..0 # SKIP %s is not installed (tests/tools/install-deps installs it)" % tool)
             return 0
     fixtures = os.path.join(os.getcwd(), "tests", "build", "fixtures")
     print("1..4")
@@ -180,7 +180,7 @@ def main():
             with open(conf, "w") as f:
                 f.write("syslog = no\nredis_socket = %s\nredis_chunk_records = 200\n" % redis.sock)
             large = os.path.join(tmp, "large.eml")
-            subprocess.run([sys.executable, os.path.join(srcdir, "tests", "make-fixtures"), "--synthetic",
+            subprocess.run([sys.executable, os.path.join(srcdir, "tests", "tools", "make-fixtures"), "--synthetic",
                             "5000", "oom-5000", large], check=True)
             # A small mail with one report of each kind: aggregate (zip), TLS (gzip), failure.
             small = os.path.join(fixtures, "mail-three-kinds.eml")

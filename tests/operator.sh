@@ -11,12 +11,12 @@
 # is a private instance (MAIL_CONFIG), Redis listens on no TCP port so
 # that it never meets the machine's own, and nothing is world-writable.
 # TAP.
-. "${srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/postfix-lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "the README's commands are run as root"
 for c in postfix redis-server setpriv useradd; do
-	command -v "$c" > /dev/null || skip_all "$c is not installed (tests/install-deps installs it)"
+	command -v "$c" > /dev/null || skip_all "$c is not installed (tests/tools/install-deps installs it)"
 done
 getent group redis > /dev/null || skip_all "no group redis (the redis-server package makes it)"
 [ -f /etc/redis/redis.conf ] || skip_all "no /etc/redis/redis.conf to copy"
@@ -169,7 +169,7 @@ is "stored in the three streams" "$(streams)" "2 2 1 "
 
 # --- Redis away: deferred, then drained --------------------------------------------------
 redis_service_stop
-"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic 10 operator-away "$work/away.eml"
+"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic 10 operator-away "$work/away.eml"
 sendmail -f noreply-dmarc@example.net dmarc-reports@example.com < "$work/away.eml"
 wait_for 60 grep -q 'status=deferred' "$pf/maillog"
 is "Redis stopped: the line the README quotes" \
@@ -217,7 +217,7 @@ is "dmarc-pipe.conf: dmarc's alone, 0600" "$(stat -c '%U %a' "$root$prefix/etc/d
 is "dmarc-consume.conf: root:dmarc-consume, 0640, without dmarc-pipe's password" \
 	"$(stat -c '%U:%G %a' "$root$prefix/etc/dmarc-consume.conf") $(grep -c 'PIPE-PASSWORD' "$root$prefix/etc/dmarc-consume.conf")" \
 	"root:dmarc-consume 640 0"
-"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic 20 operator-acl "$work/acl.eml"
+"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic 20 operator-acl "$work/acl.eml"
 sendmail -f noreply-dmarc@example.net dmarc-reports@example.com < "$work/acl.eml"
 sendmail -f noreply-dmarc@example.net dmarc-reports@example.com < "$FIXTURES/mail-broken-zip.eml"
 sendmail -f noreply-tls@example.net tls-reports@example.com < "$examples/sample-tlsrpt.eml"

@@ -2,19 +2,16 @@
 # A real Postfix, configured from the files in postfix/ with only paths
 # (and the rua address) substituted, delivering report mail to dmarc-pipe
 # through the pipe transport into a real Redis.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/postfix-lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
 
 pf_requirements
 pf=$work/postfix
 # Wait until the log shows `want` final dmarc deliveries (sent or deferred).
 wait_deliveries() {
-	local want=$1 i
-	for i in $(seq 600); do
-		[ "$(grep -c 'relay=dmarc, .* status=\(sent\|deferred\|bounced\)' "$pf/maillog" 2> /dev/null)" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	echo "# timed out waiting for $want deliveries"
+	delivered() { [ "$(grep -c 'relay=dmarc, .* status=\(sent\|deferred\|bounced\)' "$pf/maillog" 2> /dev/null)" -ge "$1" ]; }
+	wait_for 60 delivered "$1" && return 0
+	echo "# timed out waiting for $1 deliveries"
 	return 1
 }
 count() { pf_count "$pf" "$1"; }
@@ -33,7 +30,7 @@ pf_start "$pf" "$work" || exit 1
 
 # Five report messages of 20 records each, and one message without a report.
 for i in 1 2 3 4 5; do
-	"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic 20 "postfix-$i" "$work/report$i.eml"
+	"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic 20 "postfix-$i" "$work/report$i.eml"
 	submit "$work/report$i.eml"
 done
 wait_deliveries 5

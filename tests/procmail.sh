@@ -5,10 +5,10 @@
 # its own group only and the environment local(8) sets.  As the README says, it reaches Redis over TCP
 # as the ACL user dmarc-pipe with exactly the README's rules, its password
 # in ~/.dmarc-pipe.conf, mode 0600.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "running procmail as the mailbox's owner needs root"
-command -v procmail > /dev/null || skip_all "procmail is not installed (tests/install-deps installs it)"
+command -v procmail > /dev/null || skip_all "procmail is not installed (tests/tools/install-deps installs it)"
 command -v redis-server > /dev/null || skip_all "redis-server is not installed"
 command -v useradd > /dev/null || skip_all "useradd is not installed"
 

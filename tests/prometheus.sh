@@ -5,11 +5,11 @@
 # clients (slowloris, a 10 MB request line, 1,000 connections) while
 # dmarc-pipe keeps writing: consumption goes on.  TAP.  Starts its own
 # redis-server and prometheus on loopback, stopped by PID.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
-command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/install-deps installs it)"
-command -v prometheus > /dev/null || skip_all "prometheus is not installed (tests/install-deps installs it)"
-command -v curl > /dev/null || skip_all "curl is not installed (tests/install-deps installs it)"
+command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
+command -v prometheus > /dev/null || skip_all "prometheus is not installed (tests/tools/install-deps installs it)"
+command -v curl > /dev/null || skip_all "curl is not installed (tests/tools/install-deps installs it)"
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 sock=$work/r.sock
 rcli() { redis-cli -s "$sock" "$@"; }
@@ -64,12 +64,16 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb"
 	--web.listen-address="127.0.0.1:$pport" > "$work/prometheus.log" 2>&1 &
 bg_pids="$bg_pids $!"
 want=$(sum_count)
-for i in $(seq 120); do
-	[ "$(promql 'sum(dmarc_total)')" = "1 $want" ] && break
-	sleep 0.5
-done
+promql_total() { [ "$(promql 'sum(dmarc_total)')" = "1 $want" ]; }
+wait_for 60 promql_total || echo "# Prometheus did not see the total within 60 s"
 is "PromQL sum(dmarc_total) is the sum of count over the stored records" "$(promql 'sum(dmarc_total)')" "1 $want"
-sleep 4	# a few more scrapes: increase() needs two samples in its range
+# increase() needs two samples in its range: wait for them.
+two_samples() {
+	local r
+	r=$(promql 'min(count_over_time(dmarc_total[5m]))')
+	[ "${r%% *}" = 1 ] && [ "${r#1 }" -ge 2 ] 2> /dev/null
+}
+wait_for 30 two_samples || echo "# Prometheus had not scraped twice within 30 s"
 
 # Every query of the dashboard, its ranges made concrete.
 "${PYTHON3:-python3}" -c 'import json, sys
@@ -111,28 +115,24 @@ print("held", len(held))
 EOP
 attack=$!
 bg_pids="$bg_pids $attack"
-sleep 1
-"${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic 3000 under-attack "$work/more.eml"
+# The attack is on once the server holds its connections.
+attacked() { [ "$(ss -Htn state established "( dport = :$mport )" | wc -l)" -ge 500 ]; }
+wait_for 30 attacked || echo "# fewer than 500 attacking connections after 30 s"
+"${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic 3000 under-attack "$work/more.eml"
 "$DMARC_PIPE" -c "$work/c.conf" < "$work/more.eml" > /dev/null 2>&1
 is "dmarc-pipe stores during the attack" $? 0
 stored=$(( $(rcli XLEN '{prom}:records') + $(rcli XLEN '{prom}:tlsrpt') + $(rcli XLEN '{prom}:failures') ))
 # Each sink reads through its own group: they catch up one after the other.
 counted() { rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" 1 '{prom}:metric:dmarc_total'; }
 want=$(sum_count)
-for i in $(seq 300); do
-	[ "$(cat "$work"/ndjson/*.ndjson | wc -l)" -eq "$stored" ] && [ "$(counted)" = "$want" ] && break
-	sleep 0.1
-done
+caught_up() { [ "$(cat "$work"/ndjson/*.ndjson | wc -l)" -eq "$stored" ] && [ "$(counted)" = "$want" ]; }
+wait_for 30 caught_up || echo "# dmarc-consume had not caught up within 30 s"
 is "dmarc-consume consumes everything during the attack" "$(cat "$work"/ndjson/*.ndjson | wc -l)" "$stored"
 is "the metrics counters follow" "$(counted)" "$want"
 wait "$attack"
 ok "the attacker held its connections to the end ($(cat "$work/attack.log"))" "$(grep -q '^held' "$work/attack.log"; echo $?)"
-code=000
-for i in $(seq 100); do
-	code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")
-	[ "$code" = 200 ] && break
-	sleep 0.2
-done
-is "once the attackers are gone, /metrics answers again" "$code" 200
+answers() { [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")" = 200 ]; }
+wait_for 20 answers
+is "once the attackers are gone, /metrics answers again" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")" 200
 kill -0 "$consume_pid"
 ok "dmarc-consume is still running" $?

@@ -2,10 +2,10 @@
 # Redis: TLS and failure reports exactly once in their own streams,
 # {P}:tlsrpt and {P}:failures, as aggregate reports are in {P}:records.
 # TAP.  Starts its own redis-server on a private Unix socket.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
-	skip_all "redis-server is not installed (tests/install-deps installs it)"
+	skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
 corpus=${DP_CORPUS:-$top_srcdir/../shared/corpus}
 
 rcli() { redis-cli -s "$work/r.sock" "$@"; }

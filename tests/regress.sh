@@ -1,7 +1,7 @@
 #!/bin/bash
 # Inputs that once crashed a fuzz harness (tests/fuzz/regressions/message):
 # the program must handle each with exit 0 or 75 and no signal.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 set -- "$top_srcdir"/tests/fuzz/regressions/message/*
 [ -f "$1" ] || { echo "1..0 # SKIP no regression inputs"; exit 0; }

@@ -2,9 +2,9 @@
 # A real rsyslogd on a private socket with the shipped rsyslog snippet (paths
 # substituted) receives dmarc-pipe's record lines: one line per record, in a
 # file of their own, hostile text escaped.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
-command -v rsyslogd > /dev/null || skip_all "rsyslogd is not installed (tests/install-deps installs it)"
+command -v rsyslogd > /dev/null || skip_all "rsyslogd is not installed (tests/tools/install-deps installs it)"
 
 echo "1..7"
 mkdir "$work/log" "$work/spool"
@@ -17,7 +17,6 @@ include(file="$work/30-dmarc-pipe.conf")
 EOC
 rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid" > "$work/rsyslogd.out" 2>&1 &
 bg_pids="$bg_pids $!"
-for i in $(seq 200); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
-[ -S "$work/log.sock" ] || { sed 's/^/# /' "$work/rsyslogd.out"; exit 1; }
+wait_for 10 test -S "$work/log.sock" || bail_out "rsyslogd did not start: $(tr '\n' ' ' < "$work/rsyslogd.out")"
 
 syslog_checks "$work/log.sock" "$work/log"

@@ -6,10 +6,10 @@
 # reaches Redis over TCP as the ACL user dmarc-pipe with exactly the
 # README's rules.  When the pipe fails, the copy in DMARC is what a replay
 # stores.  TAP.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "sieve-test runs the pipe as another user, which needs root"
-command -v sieve-test > /dev/null || skip_all "sieve-test is not installed (tests/install-deps installs dovecot-sieve)"
+command -v sieve-test > /dev/null || skip_all "sieve-test is not installed (tests/tools/install-deps installs dovecot-sieve)"
 command -v redis-server > /dev/null || skip_all "redis-server is not installed"
 mail_user=nobody mail_group=$(id -gn nobody 2> /dev/null) || skip_all "no account nobody"
 

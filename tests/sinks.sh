@@ -10,10 +10,10 @@
 # (root may write anywhere, so an unwritable directory would not be one):
 # $work is made traversable for it, and Redis listens on loopback TCP so
 # that no socket has to be opened to other users.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 for c in redis-server redis-cli setpriv curl; do
-	command -v "$c" > /dev/null || skip_all "$c is not installed (tests/install-deps installs it)"
+	command -v "$c" > /dev/null || skip_all "$c is not installed (tests/tools/install-deps installs it)"
 done
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 records=3000

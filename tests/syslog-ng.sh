@@ -3,9 +3,9 @@
 # (paths substituted) receives dmarc-pipe's record lines: one line per
 # record, in a file of their own, hostile text escaped.  TAP.
 #
-# syslog-ng conflicts with rsyslog as a Debian package, so tests/install-deps
+# syslog-ng conflicts with rsyslog as a Debian package, so tests/tools/install-deps
 # unpacks it privately (DP_SYSLOG_NG); a syslog-ng on the PATH is used too.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
 root=${DP_SYSLOG_NG:-/var/cache/dmarc-pipe-tests/syslog-ng}
 if [ -x "$root/usr/sbin/syslog-ng" ]; then
@@ -16,7 +16,7 @@ if [ -x "$root/usr/sbin/syslog-ng" ]; then
 elif command -v syslog-ng > /dev/null; then
 	sng() { syslog-ng "$@"; }
 else
-	skip_all "syslog-ng is not there (tests/install-deps unpacks it into $root)"
+	skip_all "syslog-ng is not there (tests/tools/install-deps unpacks it into $root)"
 fi
 
 echo "1..7"
@@ -32,10 +32,9 @@ EOC
 sng -F --no-caps -f "$work/syslog-ng.conf" -R "$work/persist" -p "$work/syslog-ng.pid" -c "$work/ctl" \
 	> "$work/syslog-ng.out" 2>&1 &
 bg_pids="$bg_pids $!"
-for i in $(seq 200); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
-[ -S "$work/log.sock" ] || { sed 's/^/# /' "$work/syslog-ng.out"; exit 1; }
+wait_for 10 test -S "$work/log.sock" || bail_out "syslog-ng did not start: $(tr '\n' ' ' < "$work/syslog-ng.out")"
 # $! is the subshell running sng: syslog-ng itself is stopped by the PID it wrote.
-for i in $(seq 100); do [ -s "$work/syslog-ng.pid" ] && break; sleep 0.05; done
+wait_for 5 test -s "$work/syslog-ng.pid" || bail_out "syslog-ng wrote no PID file"
 bg_pids="$(cat "$work/syslog-ng.pid" 2> /dev/null) $bg_pids"
 
 syslog_checks "$work/log.sock" "$work/log"

@@ -5,10 +5,10 @@
 # encrypted and authenticated: a plain client at the far end gets no
 # Redis, a tunnel with another key gets nothing through.  TAP.  Starts and
 # stops its own servers by PID.
-. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/lib/common.sh"
 
-command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/install-deps installs it)"
-command -v spiped > /dev/null || skip_all "spiped is not installed (tests/install-deps installs it)"
+command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
+command -v spiped > /dev/null || skip_all "spiped is not installed (tests/tools/install-deps installs it)"
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 
 echo "1..6"
@@ -28,7 +28,8 @@ tunnel -d "[127.0.0.1]:$far" "$sock" "$work/key"
 # ... and an MX host's end, as contrib/spiped-dmarc-redis-client.service does.
 tunnel -e "[127.0.0.1]:$near" "[127.0.0.1]:$far" "$work/key"
 tunnel -e "[127.0.0.1]:$wrong" "[127.0.0.1]:$far" "$work/other.key"
-for i in $(seq 100); do redis-cli -p "$near" PING 2> /dev/null | grep -qx PONG && break; sleep 0.05; done
+through_tunnel() { redis-cli -p "$near" PING 2> /dev/null | grep -qx PONG; }
+wait_for 10 through_tunnel || bail_out "no PONG through the tunnel on port $near"
 
 conf() {	# FILE PORT
 	printf 'syslog = no\nredis_host = 127.0.0.1\nredis_port = %s\nredis_timeout_ms = 3000\nredis_connect_timeout_ms = 1000\nmetrics_listen =\nndjson_dir = %s\n' \

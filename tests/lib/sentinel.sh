@@ -1,9 +1,9 @@
 # A Redis master, two replicas and three sentinels on loopback (sourced
-# after lib.sh), the master named "m".  sentinel_setup picks the ports and
+# after common.sh), the master named "m".  sentinel_setup picks the ports and
 # starts them all: nodes and sentinels hold their ports, unused a port
 # where nothing listens (for a list's first entry, to be skipped), pid[]
 # the redis-servers' PIDs by port.  Everything is stopped by PID on exit.
-# A test may set acl_args (tests/lib.sh: acl_user) for the nodes and
+# A test may set acl_args (tests/lib/common.sh: acl_user) for the nodes and
 # sentinel_users ("user ..." lines) for the sentinels.
 
 # Seven ports: three nodes, three sentinels, and one where nothing listens.

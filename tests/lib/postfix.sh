@@ -1,4 +1,4 @@
-# Real Postfix instances for the tests (sourced after lib.sh): each in its
+# Real Postfix instances for the tests (sourced after common.sh): each in its
 # own directories under $work, configured from the files in postfix/ with
 # only paths (and the rua addresses) substituted, without an SMTP listener.
 # Mail goes in with pf_submit; pf_count reads an instance's log.
@@ -6,7 +6,7 @@
 # The checks every Postfix test makes first (skip_all when one fails).
 pf_requirements() {
 	[ "$(id -u)" -eq 0 ] || skip_all "Postfix needs root to start"
-	command -v postfix > /dev/null || skip_all "postfix is not installed (tests/install-deps installs it)"
+	command -v postfix > /dev/null || skip_all "postfix is not installed (tests/tools/install-deps installs it)"
 	command -v redis-server > /dev/null || skip_all "redis-server is not installed"
 	[ -f /usr/share/postfix/master.cf.dist ] || skip_all "no /usr/share/postfix/master.cf.dist"
 	# The shipped master.cf runs dmarc-pipe as the user dmarc, with the group redis.

@@ -76,19 +76,20 @@ skip_point() {
 	echo "ok $n - $1 # SKIP $2"
 }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+# bail_out REASON: the test cannot go on (a condition it waits for never came): TAP's loud stop.
+bail_out() { echo "Bail out! $*"; exit 1; }
 
+# redis_answers SOCKET: PONG (the server is up and has loaded its data).
+redis_answers() { [ "$(REDISCLI_AUTH=${REDISCLI_AUTH:-} redis-cli -s "$1" ping 2> /dev/null)" = PONG ]; }
 # redis_start SOCKET [redis-server options...]: a private server; its PID in redis_pid.
 redis_start() {
-	local sock=$1 i
+	local sock=$1
 	shift
 	redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --dir "$work" \
 		--logfile "$sock.log" "$@" &
 	redis_pid=$!
 	bg_pids="$bg_pids $redis_pid"
-	for i in $(seq 200); do
-		[ "$(REDISCLI_AUTH=${REDISCLI_AUTH:-} redis-cli -s "$sock" ping 2> /dev/null)" = PONG ] && return 0
-		sleep 0.05
-	done
+	wait_for 10 redis_answers "$sock" && return 0
 	echo "# redis-server on $sock did not start: $(tail -3 "$sock.log")"
 	return 1
 }
@@ -206,14 +207,14 @@ stream_uniq() {
 		return n .. ' ' .. dup" 1 "$2"
 }
 
-# wait_for SECONDS COMMAND...: until the command succeeds (every 0.1 s); false if it never does.
+# wait_for SECONDS COMMAND...: until the command succeeds (tried every 0.1 s);
+# false if it has not within SECONDS of wall time, however long each try takes.
 wait_for() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		"${@:2}" && return 0
+	local deadline=$((SECONDS + $1))
+	until "${@:2}"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 # notify_listen SOCKET OWNER: a service manager's notify socket (sd_notify(3))
@@ -236,7 +237,7 @@ with open(sys.argv[1] + ".log", "a") as log:
 }
 
 # synthetic RECORDS ID MAIL: a report mail of that many records, its report ID made from ID.
-synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/make-fixtures" --synthetic "$1" "$2" "$3"; }
+synthetic() { "${PYTHON3:-python3}" "$top_srcdir/tests/tools/make-fixtures" --synthetic "$1" "$2" "$3"; }
 
 # deliver_until_stored CONF MAIL: redeliver as the MTA would, every 0.5 s until an exit
 # other than 75 (at most 120 times); prints the exit codes seen.  stderr goes to $work/deliveries.err.
@@ -247,13 +248,29 @@ deliver_until_stored() {
 		rc=$?
 		codes="$codes $rc"
 		[ "$rc" -ne 75 ] && break
-		sleep 0.5
+		sleep 0.5	# the MTA's retry interval, not a wait for a condition
 	done
 	echo "$codes"
 }
 
 # only_0_or_75 "CODES": every exit code is 0 or 75, and the last is 0.
 only_0_or_75() { [ -z "$(echo "$1" | tr ' ' '\n' | grep -v '^$' | grep -vx '0\|75')" ] && [ "${1##* }" = 0 ]; }
+
+# redelivered_once LABEL CONF MAIL FIRST_CODE PORT STREAM N: after a delivery
+# interrupted by a failover (it exited FIRST_CODE), redeliver as the MTA
+# would until stored; then the exit codes were 0 or 75 only and 0 at last,
+# an exit 0 meant the records were stored already, and the master at PORT
+# holds STREAM's N records once.  Three test points.
+redelivered_once() {
+	local label=$1 conf=$2 mail=$3 codes=$4 port=$5 stream=$6 want=$7 before
+	before=$(stream_uniq "$port" "$stream")
+	codes="$codes $(deliver_until_stored "$conf" "$mail")"
+	echo "# $label: the interrupted delivery and the redeliveries exited$codes"
+	ok "$label: exit 0 or 75 only, 0 at last" "$(only_0_or_75 "$codes"; echo $?)" "codes:$codes"
+	ok "$label: an exit 0 meant stored, before any redelivery" \
+		"$([ "${codes%% *}" != 0 ] || [ "$before" = "$want 0" ]; echo $?)" "exit ${codes%% *}, then $before"
+	is "$label: every record in the master's stream once" "$(stream_uniq "$port" "$stream")" "$want 0"
+}
 
 # What dmarc-consume wrote, for tests that run it: sinks_ids DIR prints
 # "ndjson <stream_id>" for every line of DIR/ndjson/*.ndjson and "batch <stream ID>"
@@ -302,11 +319,11 @@ syslog_checks() {
 		"$top_srcdir/tests/data/rfc7489.xml" "$FIXTURES/mail-no-report.eml"
 	is "dmarc-pipe exits 0" $? 0
 	# The daemon writes asynchronously: wait for the three summaries.
-	for i in $(seq 200); do
+	logged_three() {
 		[ "$(grep -c 'event=summary' "$dir/dmarc-pipe.log" 2> /dev/null)" -ge 3 ] &&
-			[ "$(wc -l < "$dir/records.log" 2> /dev/null)" -ge 3 ] && break
-		sleep 0.05
-	done
+			[ "$(wc -l < "$dir/records.log" 2> /dev/null)" -ge 3 ]
+	}
+	wait_for 10 logged_three || echo "# the syslog daemon had not written the three summaries within 10 s"
 	records=$dir/records.log
 	is "one line per record in records.log" "$(wc -l < "$records")" 3
 	is "every line of it is a record line" "$(grep -c ' event=record rid=' "$records")" 3
