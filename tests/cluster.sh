@@ -10,6 +10,7 @@
 # the stream through the cluster, across a migration, once.  TAP.  Starts
 # and stops its own servers by PID.
 . "${srcdir:-.}/tests/lib/common.sh"
+server_test "a six-node Redis Cluster through migrations and a kill"
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/tools/install-deps installs it)"

@@ -6,6 +6,7 @@
 # where both programs are ACL users with exactly the README's rules (and
 # dmarc-consume's additions for redis_min_replicas, which it uses here).
 . "${srcdir:-.}/tests/lib/common.sh"
+server_test "redis-server and dmarc-consume through kills, take-overs and restarts"
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
@@ -286,12 +287,14 @@ kill -9 "$c"
 wait "$c" 2> /dev/null
 left=$(( $(rcli XPENDING '{take}:records' dmarc-consume:batch | head -1) + $(rcli XPENDING '{take}:records' dmarc-consume:ndjson | head -1) ))
 sed -i 's/consumer_name = first/consumer_name = second/' "$work/take.conf"
-# Only once they have been idle claim_idle_seconds (32) are the entries someone else's to take.
+# Only once they have been idle claim_idle_seconds (32) are the entries
+# someone else's to take: wait until every one the first consumer left is.
 idle_enough() {
-	local g
+	local g all idle
 	for g in batch ndjson; do
-		[ "$(rcli XPENDING '{take}:records' "dmarc-consume:$g" | head -1)" -eq 0 ] ||
-			rcli XPENDING '{take}:records' "dmarc-consume:$g" IDLE 32000 - + 1 | grep -q . || return 1
+		all=$(rcli XPENDING '{take}:records' "dmarc-consume:$g" - + 100000 first | wc -l)
+		idle=$(rcli XPENDING '{take}:records' "dmarc-consume:$g" IDLE 32000 - + 100000 first | wc -l)
+		[ "$idle" -eq "$all" ] || return 1
 	done
 }
 wait_for 60 idle_enough || bail_out "the dead consumer's entries never became 32 s idle"
@@ -339,7 +342,7 @@ for i in 1 2 3 4; do
 	kill -9 "$redis_pid"
 	wait "$redis_pid" 2> /dev/null
 	bg_pids=${bg_pids/ $redis_pid/}
-	wait_for 60 test "$(ndjson_errors)" -gt "$errors" || bail_out "restart $i: the outage was never logged"
+	wait_for 60 eval '[ "$(ndjson_errors)" -gt "$errors" ]' || bail_out "restart $i: the outage was never logged"
 	aof_start || exit 1
 	restarts=$((restarts + 1))
 done

@@ -16,8 +16,7 @@ case "${DP_SANITIZERS:-no}" in
 ""|no) ;;
 *) skip_all "a load test, not run in the --enable-sanitizers=$DP_SANITIZERS build (tests/sentinel.sh covers its code there)" ;;
 esac
-[ -z "${DP_SKIP_LOAD_TESTS:-}" ] ||
-	skip_all "a load test, skipped as DP_SKIP_LOAD_TESTS asks (.ci/run runs it once, in the plain make check)"
+server_test "a load test, three Postfix instances through a failover"
 pf_requirements
 command -v redis-cli > /dev/null || skip_all "redis-cli is not installed (tests/tools/install-deps installs it)"
 . "$top_srcdir/tests/lib/sentinel.sh"

@@ -12,6 +12,7 @@
 # that it never meets the machine's own, and nothing is world-writable.
 # TAP.
 . "${srcdir:-.}/tests/lib/common.sh"
+server_test "Postfix, Redis and dmarc-consume set up as the README says"
 . "$top_srcdir/tests/lib/postfix.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "the README's commands are run as root"
@@ -161,7 +162,7 @@ run_block try
 ok "README: try it with a sample mail" $?
 sendmail -f noreply-tls@example.net tls-reports@example.com < "$examples/sample-tlsrpt.eml"
 sendmail -f noreply-ruf@example.net dmarc-failures@example.com < "$examples/sample-failure.eml"
-wait_for 60 test "$(pf_count "$pf" sent)" -ge 3
+wait_for 60 eval '[ "$(pf_count "$pf" sent)" -ge 3 ]'
 is "the three sample mails: status=sent (delivered via dmarc service)" \
 	"$(grep -c 'relay=dmarc, .*dsn=2.0.0, status=sent (delivered via dmarc service)$' "$pf/maillog")" 3
 streams() { for s in records tlsrpt failures; do admin XLEN "{dmarc}:$s"; done | tr '\n' ' '; }
@@ -176,7 +177,7 @@ is "Redis stopped: the line the README quotes" \
 	"$(grep -c "relay=dmarc, .*dsn=4.3.0, status=deferred (dmarc-pipe: redis at $sock: cannot connect: No such file or directory)\$" "$pf/maillog")" 1
 redis_service_restart
 postqueue -f
-wait_for 60 test "$(pf_count "$pf" sent)" -ge 4
+wait_for 60 eval '[ "$(pf_count "$pf" sent)" -ge 4 ]'
 is "Redis back, postqueue -f: sent" "$(pf_count "$pf" sent)" 4
 is "its records are there once, and the earlier ones kept" "$(streams)" "12 2 1 "
 is "the queue is empty" "$(postqueue -j | wc -l)" 0
@@ -193,7 +194,7 @@ batch_rows() {
 	done
 	echo "$n"
 }
-wait_for 60 test "$(ndjson_lines)" -ge 15 && wait_for 90 test "$(batch_rows)" -ge 15
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 15 ]' && wait_for 90 eval '[ "$(batch_rows)" -ge 15 ]'
 is "as its own user, through the group redis: every record in the daily NDJSON and the batch files" \
 	"$(ndjson_lines) $(batch_rows)" "15 15"
 sed 's/^/# dmarc-consume: /' "$work/consume.err"
@@ -221,9 +222,9 @@ is "dmarc-consume.conf: root:dmarc-consume, 0640, without dmarc-pipe's password"
 sendmail -f noreply-dmarc@example.net dmarc-reports@example.com < "$work/acl.eml"
 sendmail -f noreply-dmarc@example.net dmarc-reports@example.com < "$FIXTURES/mail-broken-zip.eml"
 sendmail -f noreply-tls@example.net tls-reports@example.com < "$examples/sample-tlsrpt.eml"
-wait_for 60 test "$(pf_count "$pf" sent)" -ge 7
+wait_for 60 eval '[ "$(pf_count "$pf" sent)" -ge 7 ]'
 is "as the ACL user dmarc-pipe: a new report, a refused one and a duplicate sent" "$(pf_count "$pf" sent) $(streams)" "7 32 2 1 "
-wait_for 60 test "$(ndjson_lines)" -ge 35
+wait_for 60 eval '[ "$(ndjson_lines)" -ge 35 ]'
 is "as the ACL user dmarc-consume: the new records consumed" "$(ndjson_lines)" 35
 is "Redis saw both programs as their ACL users" \
 	"$(admin CLIENT LIST | grep -o 'user=dmarc-consume' | sort -u) $(admin HGET '{dmarc}:refused' none)" "user=dmarc-consume 1"

@@ -77,7 +77,7 @@ kill -CONT "$redis_pid"
 postconf -c "$pf/etc" -e 'dmarc_time_limit = 600s'
 postfix -c "$pf/etc" reload 2> /dev/null
 postqueue -c "$pf/etc" -f
-wait_for 60 test "$(count sent)" -ge 10
+wait_for 60 eval '[ "$(count sent)" -ge 10 ]'
 is "Redis back: delivered" "$(count sent)" 10
 is "nothing was ever bounced" "$(count bounced)" 0
 grep 'relay=dmarc' "$pf/maillog" | sed 's/^/# /'

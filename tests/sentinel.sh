@@ -12,6 +12,7 @@
 # FAILOVER and a kill -9 of the master while it reads.  TAP.
 # Starts and stops its own servers by PID.
 . "${srcdir:-.}/tests/lib/common.sh"
+server_test "three Redis nodes and three sentinels through failovers"
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||

@@ -11,6 +11,7 @@
 # $work is made traversable for it, and Redis listens on loopback TCP so
 # that no socket has to be opened to other users.
 . "${srcdir:-.}/tests/lib/common.sh"
+server_test "redis-server and dmarc-consume through five faults"
 
 for c in redis-server redis-cli setpriv curl; do
 	command -v "$c" > /dev/null || skip_all "$c is not installed (tests/tools/install-deps installs it)"
@@ -117,7 +118,7 @@ round() {
 	is "$sink $fault removed: every sink holds every record once" \
 		"$(for s in metrics batch ndjson; do held "$p" "$s"; done | tr '\n' ' ')" \
 		"$(for s in metrics batch ndjson; do expected "$p" "$s"; done | tr '\n' ' ')"
-	wait_for 30 test "$(metric dmarc_consume_sink_up "$sink")" = 1
+	wait_for 30 eval '[ "$(metric dmarc_consume_sink_up "$sink")" = 1 ]'
 	ok "$sink $fault removed: its recovery is logged, /metrics shows it up and one failure" \
 		"$(grep -q "event=recovered sink=$sink " "$dir/err" &&
 			[ "$(metric dmarc_consume_sink_up "$sink")" = 1 ] &&

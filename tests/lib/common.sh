@@ -46,7 +46,8 @@ remove_made_users() {
 	made_users=
 	[ -n "$users_lock_pid" ] && kill "$users_lock_pid" 2> /dev/null
 }
-trap 'cleanup_hook; stop_pids; remove_made_users; rm -rf "$work"' EXIT
+# DP_KEEP_WORK=1 keeps the test's directory (logs, files, configuration) for a look afterwards.
+trap 'cleanup_hook; stop_pids; remove_made_users; [ -n "${DP_KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"' EXIT
 # Interrupted: exit, which runs the cleanup (a trap that only cleaned up would let a loop go on).
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -76,6 +77,13 @@ skip_point() {
 	echo "ok $n - $1 # SKIP $2"
 }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+# server_test WHAT: a test that runs servers for minutes (WHAT says which)
+# is skipped when DP_SKIP_LOAD_TESTS is set: .ci/run runs these once, in its
+# plain make check, and not again in make distcheck.
+server_test() {
+	[ -z "${DP_SKIP_LOAD_TESTS:-}" ] ||
+		skip_all "$1, skipped as DP_SKIP_LOAD_TESTS asks (.ci/run runs it in the plain make check)"
+}
 # bail_out REASON: the test cannot go on (a condition it waits for never came): TAP's loud stop.
 bail_out() { echo "Bail out! $*"; exit 1; }
 
