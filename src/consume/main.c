@@ -5,8 +5,8 @@
  *
  * The stages are folders: read/ (consumer groups: reading, taking over,
  * acknowledging, parking, trimming), sinks/ (what records become),
- * http/ (/metrics); run.c is the loop that drives the sinks.  One thread
- * reads and writes; /metrics is served by libmicrohttpd's own thread.
+ * http/ (/metrics); run.c drives the sinks, a thread each, with its own
+ * Redis connection; /metrics is served by libmicrohttpd's own thread.
  */
 #include "config.h"
 
@@ -126,10 +126,11 @@ consumer_name(const struct conf *c, char *out, size_t len)
 static void
 on_signal(int sig)
 {
+	/* Lock-free atomics: safe in a handler, seen by the sinks' threads. */
 	if (sig == SIGHUP)
-		run_reopening = 1;
+		atomic_store(&run_reopening, 1);
 	else
-		run_stopping = 1;
+		atomic_store(&run_stopping, 1);
 }
 
 static void
@@ -147,13 +148,12 @@ catch_signals(void)
 }
 
 /*
- * The sinks the settings turn on, each with its reader; they open in the
- * loop (a sink that cannot open yet backs off like one that fails).
- * *n of them; false on ENOMEM.
+ * The sinks the settings turn on, each with its own Redis connection and
+ * reader; they open in their threads (a sink that cannot open yet backs
+ * off like one that fails).  *n of them; false on ENOMEM.
  */
 static bool
-prepare_sinks(struct redis *redis, const struct conf *c, const char *consumer, struct run_sink *sinks, size_t *n,
-	      struct health *health)
+prepare_sinks(const struct conf *c, const char *consumer, struct run_sink *sinks, size_t *n, struct health *health)
 {
 	size_t i;
 
@@ -165,10 +165,14 @@ prepare_sinks(struct redis *redis, const struct conf *c, const char *consumer, s
 			continue;
 		memset(s, 0, sizeof *s);
 		s->sink = all_sinks[i];
+		s->conf = c;
+		s->all = health;
 		s->health = &health->sinks[*n];
 		s->health->name = all_sinks[i]->name;
-		if (!(s->reader = reader_new(redis, c, all_sinks[i]->name, consumer)))
+		if (!(s->redis = redis_new(c)) || !(s->reader = reader_new(s->redis, c, all_sinks[i]->name, consumer))) {
+			redis_free(s->redis);
 			return false;
+		}
 		health->n = ++*n;
 	}
 	return true;
@@ -195,7 +199,7 @@ main(int argc, char **argv)
 	consumer_name(&conf, consumer, sizeof consumer);
 	catch_signals();
 	notify_init();
-	if (!(redis = redis_new(&conf)) || !prepare_sinks(redis, &conf, consumer, sinks, &n, &health)) {
+	if (!(redis = redis_new(&conf)) || !prepare_sinks(&conf, consumer, sinks, &n, &health)) {
 		fprintf(stderr, "dmarc-consume: out of memory\n");
 		rc = EX_TEMPFAIL;
 		goto out;
@@ -216,13 +220,14 @@ main(int argc, char **argv)
 		}
 	}
 	log_info("event=start consumer=%s sinks=%zu once=%s", consumer, n, o.once ? "yes" : "no");
-	rc = run_sinks(sinks, n, redis, &conf, o.once);
+	rc = run_sinks(sinks, n, &health, redis, &conf, o.once);
 out:
 	http_stop(http);
 	for (i = 0; i < n; i++) {
 		if (sinks[i].state)
 			sinks[i].sink->close(sinks[i].state);
 		reader_free(sinks[i].reader);
+		redis_free(sinks[i].redis);
 	}
 	redis_free(redis);
 	log_close();

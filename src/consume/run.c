@@ -1,6 +1,7 @@
-/* run.c - the consumer's loop, each sink failing and recovering on its own; see run.h. */
+/* run.c - the consumer's loop, a thread per sink, each failing and recovering on its own; see run.h. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -13,22 +14,45 @@
 
 #define BACKOFF_MAX_SECONDS 30
 #define TRIM_EVERY_SECONDS 60
+#define TICK_NS (100 * 1000 * 1000)
 
-volatile sig_atomic_t run_stopping, run_reopening;
+atomic_int run_stopping, run_reopening;
+
+static long long
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
+static void
+tick(void)
+{
+	const struct timespec t = { 0, TICK_NS };
+
+	nanosleep(&t, NULL);
+}
+
+/* The sink's thread is alive (the main thread pings the watchdog only while every one is). */
+static void
+heartbeat(struct run_sink *s)
+{
+	atomic_store(&s->health->heartbeat, monotonic_seconds());
+}
 
 /* Sleep until t, waking early when asked to stop. */
 static void
-nap_until(time_t t)
+nap_until(struct run_sink *s, time_t t)
 {
-	const struct timespec tick = { 0, 100 * 1000 * 1000 };
-
-	while (!run_stopping && time(NULL) < t) {
-		nanosleep(&tick, NULL);
-		notify_watchdog();
+	while (!atomic_load(&run_stopping) && time(NULL) < t) {
+		tick();
+		heartbeat(s);
 	}
 }
 
-/* Hand entries to a sink (all of them freed here). */
+/* Hand entries to the sink (all of them freed here). */
 static enum dp_status
 feed(struct run_sink *s, struct entries *es, size_t n, bool *progress, struct dp_error *err)
 {
@@ -47,7 +71,7 @@ feed(struct run_sink *s, struct entries *es, size_t n, bool *progress, struct dp
 
 /* Take over what dead consumers left pending, one owner's entries at a time. */
 static enum dp_status
-claim(struct run_sink *s, const struct conf *c, bool *progress, struct dp_error *err)
+claim(struct run_sink *s, bool *progress, struct dp_error *err)
 {
 	size_t stream;
 
@@ -56,29 +80,31 @@ claim(struct run_sink *s, const struct conf *c, bool *progress, struct dp_error 
 			struct entries es;
 			bool found;
 
-			if (reader_claim(s->reader, stream, c->consume_count, &es, &found, err) != DP_OK)
+			if (reader_claim(s->reader, stream, s->conf->consume_count, &es, &found, err) != DP_OK)
 				return DP_TEMPFAIL;
 			if (!found)
 				break;
 			if (feed(s, &es, 1, progress, err) != DP_OK)
 				return DP_TEMPFAIL;
-			if (run_stopping)
+			if (atomic_load(&run_stopping))
 				return DP_OK;
 		}
 	return DP_OK;
 }
 
-/* One turn of one sink: open it if it is not, claim when due, read, write, close what is due. */
+/* One turn: open the sink if it is not, claim when due, read (waiting up to block_ms), write, close what is due. */
 static enum dp_status
-turn(struct run_sink *s, const struct conf *c, time_t now, unsigned block_ms, bool *progress, struct dp_error *err)
+turn(struct run_sink *s, unsigned block_ms, bool *progress, struct dp_error *err)
 {
+	const struct conf *c = s->conf;
 	struct entries es[KIND_COUNT];
+	time_t now = time(NULL);
 	size_t n;
 
 	if (!s->state && !(s->state = s->sink->open(c, err)))
 		return DP_TEMPFAIL;
 	if (now >= s->next_claim) {
-		if (claim(s, c, progress, err) != DP_OK)
+		if (claim(s, progress, err) != DP_OK)
 			return DP_TEMPFAIL;
 		s->next_claim = now + (c->claim_idle_seconds / 4 ? c->claim_idle_seconds / 4 : 1);
 	}
@@ -89,44 +115,162 @@ turn(struct run_sink *s, const struct conf *c, time_t now, unsigned block_ms, bo
 	return s->sink->flush(s->state, s->reader, false, err);
 }
 
-/*
- * A sink failed: what it holds unacknowledged is still pending in Redis,
- * so drop it here and read it again after the wait.  The error is logged
- * when it differs from the last one logged.
- */
-static bool
-failed(struct run_sink *s, const struct dp_error *err, time_t now)
+/* The sink's error for STATUS ("" when it is up), and a nudge to the main thread. */
+static void
+publish(struct run_sink *s, const char *error)
 {
-	bool changed = false;
+	pthread_mutex_lock(&s->all->lock);
+	snprintf(s->health->error, sizeof s->health->error, "%s", error);
+	pthread_mutex_unlock(&s->all->lock);
+	atomic_fetch_add(&s->all->version, 1);
+}
 
+/*
+ * The sink failed: what it holds unacknowledged is still pending in
+ * Redis, so drop it here and read it again after the wait.  The error is
+ * logged when it differs from the last one logged.
+ */
+static void
+failed(struct run_sink *s, const struct dp_error *err)
+{
 	if (s->state)
 		s->sink->abandon(s->state);
 	reader_recover(s->reader);
 	s->backoff = !s->backoff ? 1 : s->backoff * 2 > BACKOFF_MAX_SECONDS ? BACKOFF_MAX_SECONDS : s->backoff * 2;
-	s->retry_at = now + s->backoff;
+	s->retry_at = time(NULL) + s->backoff;
 	if (atomic_exchange(&s->health->up, 0))
 		atomic_fetch_add(&s->health->failures, 1);
 	if (strcmp(s->error, err->reason)) {
 		log_err("event=error sink=%s reason=\"%s\" retry_in=%us", s->sink->name, err->reason, s->backoff);
 		snprintf(s->error, sizeof s->error, "%s", err->reason);
 		s->repeats = 0;
-		changed = true;
+		publish(s, s->error);
 	} else
 		log_debug("event=error sink=%s repeated=%u retry_in=%us (as logged before)", s->sink->name, ++s->repeats,
 			  s->backoff);
-	return changed;
 }
 
-static bool
+static void
 succeeded(struct run_sink *s)
 {
+	if (!atomic_exchange(&s->health->ready, 1))
+		atomic_fetch_add(&s->all->version, 1);	/* the first sign of Redis: READY is due */
 	if (!s->backoff)
-		return false;
+		return;
 	log_notice("event=recovered sink=%s after=\"%s\"", s->sink->name, s->error);
 	s->backoff = 0;
 	s->error[0] = '\0';
 	atomic_store(&s->health->up, 1);
-	return true;
+	publish(s, "");
+}
+
+/* Close the batches in hand: at SIGTERM, and at the end of --once.  false when that failed. */
+static bool
+close_batches(struct run_sink *s)
+{
+	struct dp_error err = { 0 };
+
+	if (!s->state || s->backoff || s->sink->flush(s->state, s->reader, true, &err) == DP_OK)
+		return !s->backoff;
+	if (s->once)
+		failed(s, &err);
+	else
+		log_err("event=stop sink=%s reason=\"%s\" (left pending: consumed on the next start)", s->sink->name,
+			err.reason);
+	return false;
+}
+
+/*
+ * A sink's thread.  It waits for new entries (consume_block_ms) only when
+ * its last turn found none; --once ends it at the first turn that finds
+ * nothing (or at its first failure: the others go on, the exit status
+ * tells).
+ */
+static void *
+sink_thread(void *arg)
+{
+	struct run_sink *s = arg;
+	bool progress = true;
+
+	s->result = EX_OK;
+	while (!atomic_load(&run_stopping)) {
+		struct dp_error err = { 0 };
+		bool was = progress;
+
+		heartbeat(s);
+		if (atomic_exchange(&s->reopen, 0) && s->state)
+			s->sink->reopen(s->state);
+		if (s->backoff && time(NULL) < s->retry_at) {
+			nap_until(s, s->retry_at);
+			continue;
+		}
+		progress = false;
+		if (turn(s, !was && !s->once ? s->conf->consume_block_ms : 0, &progress, &err) != DP_OK) {
+			failed(s, &err);
+			if (s->once) {
+				s->result = EX_TEMPFAIL;
+				break;
+			}
+			continue;
+		}
+		succeeded(s);
+		if (s->once && !progress) {
+			if (!close_batches(s))
+				s->result = EX_TEMPFAIL;
+			break;
+		}
+	}
+	if (!s->once)
+		close_batches(s);
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+/*
+ * Tell the service manager: READY=1 once a sink has talked to Redis,
+ * and STATUS= whenever a sink's state changed (systemctl status shows it).
+ */
+static void
+tell_manager(struct health *h, bool *ready, unsigned *seen)
+{
+	char msg[64 + SINKS_MAX * (DP_REASON_MAX + 32)];
+	unsigned version = atomic_load(&h->version);
+	size_t i, len, any = 0;
+
+	if (version == *seen)
+		return;
+	*seen = version;
+	for (i = 0; i < h->n; i++)
+		any += atomic_load(&h->sinks[i].ready);
+	if (!*ready && !any)
+		return;
+	len = (size_t)snprintf(msg, sizeof msg, "%sSTATUS=", *ready ? "" : "READY=1\n");
+	*ready = true;
+	pthread_mutex_lock(&h->lock);
+	for (i = 0; i < h->n && len < sizeof msg; i++) {
+		const struct sink_health *s = &h->sinks[i];
+
+		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s %s%s", i ? "; " : "", s->name,
+					s->error[0] ? "failing: " : "consuming", s->error);
+	}
+	pthread_mutex_unlock(&h->lock);
+	for (i = 0; msg[i]; i++)	/* one line: a newline in an error would start another assignment */
+		if (msg[i] == '\n' && (i != 7 || strncmp(msg, "READY=1\n", 8)))
+			msg[i] = ' ';
+	notify_send(msg);
+}
+
+/* The watchdog is fed while every sink's thread showed life within the last minute. */
+static void
+feed_watchdog(const struct health *h)
+{
+	long long now = monotonic_seconds();
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (now - atomic_load(&h->sinks[i].heartbeat) > 60)
+			return;
+	notify_watchdog();
 }
 
 /* Trim when due (and at the end of --once); a failure is logged and retried next time. */
@@ -143,148 +287,71 @@ maybe_trim(struct redis *r, const struct conf *c, time_t *next, bool now)
 		log_warn("event=trim reason=\"%s\"", err.reason);
 }
 
-/* Close every open batch of the sinks that are up; false when one failed (then it is backing off). */
 static bool
-flush_all(struct run_sink *sinks, size_t n)
+all_done(const struct run_sink *sinks, size_t n)
 {
-	bool ok = true;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		struct dp_error err = { 0 };
-
-		if (!sinks[i].state || sinks[i].backoff || sinks[i].gave_up)
-			continue;
-		if (sinks[i].sink->flush(sinks[i].state, sinks[i].reader, true, &err) != DP_OK) {
-			failed(&sinks[i], &err, time(NULL));
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/*
- * One round: every sink not backing off takes its turn.  The first of
- * them waits for new entries when the last round found none, but never
- * past the time a failing sink is due again.  *waiting is how many sinks
- * are backing off.
- */
-static bool
-round_once(struct run_sink *sinks, size_t n, const struct conf *c, bool may_block, bool once, bool *progress,
-	   size_t *waiting)
-{
-	bool changed = false;
-	time_t now = time(NULL), due = 0;
-	bool blocked = !may_block;
-	size_t i;
-
-	*waiting = 0;
 	for (i = 0; i < n; i++)
-		if (!sinks[i].gave_up && sinks[i].retry_at > now && (!due || sinks[i].retry_at < due))
-			due = sinks[i].retry_at;
-	for (i = 0; i < n && !run_stopping; i++) {
-		struct run_sink *s = &sinks[i];
-		struct dp_error err = { 0 };
-		unsigned block = 0;
-
-		if (s->gave_up || s->retry_at > now) {
-			(*waiting)++;
-			continue;
-		}
-		if (!blocked) {
-			blocked = true;
-			block = c->consume_block_ms;
-			if (due && (unsigned long long)(due - now) * 1000 < block)
-				block = (unsigned)(due - now) * 1000;
-		}
-		if (turn(s, c, now, block, progress, &err) == DP_OK) {
-			changed |= succeeded(s);
-			continue;
-		}
-		changed |= failed(s, &err, now);
-		s->gave_up = once;	/* --once does not wait for it: the others drain, the exit status tells */
-		(*waiting)++;
-	}
-	return changed;
-}
-
-/*
- * Tell the service manager: READY=1 once a sink has talked to Redis,
- * and STATUS= whenever a sink's state changed (systemctl status shows it).
- */
-static void
-tell_manager(const struct run_sink *sinks, size_t n, bool *ready, bool changed)
-{
-	char msg[64 + SINKS_MAX * (DP_REASON_MAX + 32)];
-	size_t i, len, up = 0;
-
-	for (i = 0; i < n; i++)
-		up += !sinks[i].backoff && !sinks[i].gave_up;
-	if ((*ready || !up) && !changed)
-		return;
-	len = (size_t)snprintf(msg, sizeof msg, "%sSTATUS=", *ready || !up ? "" : "READY=1\n");
-	*ready = *ready || up;
-	for (i = 0; i < n && len < sizeof msg; i++)
-		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s %s%s", i ? "; " : "", sinks[i].sink->name,
-					sinks[i].backoff ? "failing: " : "consuming", sinks[i].backoff ? sinks[i].error : "");
-	for (i = 1; msg[i]; i++)	/* one line: a newline would start another assignment */
-		if (msg[i] == '\n' && strncmp(msg, "READY=1\n", 8) | (i != 7))
-			msg[i] = ' ';
-	notify_send(msg);
+		if (!atomic_load(&sinks[i].done))
+			return false;
+	return true;
 }
 
 int
-run_sinks(struct run_sink *sinks, size_t n, struct redis *redis, const struct conf *c, bool once)
+run_sinks(struct run_sink *sinks, size_t n, struct health *health, struct redis *redis, const struct conf *c,
+	  bool once)
 {
-	time_t next_trim = 0;
-	bool progress = true, ready = false, changed;
-	size_t i, waiting;
+	sigset_t block, old;
+	time_t next_trim = time(NULL) + TRIM_EVERY_SECONDS;
+	bool ready = false, stopping = false;
+	unsigned seen = 0;
+	size_t i, started = 0;
+	int rc = EX_OK;
 
-	for (i = 0; i < n; i++)
+	/* The signals are the main thread's: the sinks' threads start with them blocked. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < n; i++) {
+		sinks[i].once = once;
 		atomic_store(&sinks[i].health->up, 1);
-	while (!run_stopping) {
-		bool was = progress;
-
-		if (run_reopening) {
-			run_reopening = 0;
+		atomic_store(&sinks[i].health->heartbeat, monotonic_seconds());
+		if (pthread_create(&sinks[i].thread, NULL, sink_thread, &sinks[i]) != 0) {
+			log_err("event=error reason=\"cannot start a thread for the %s sink\"", sinks[i].sink->name);
+			atomic_store(&run_stopping, 1);
+			rc = EX_TEMPFAIL;
+			break;
+		}
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (started == n && !all_done(sinks, n)) {
+		if (atomic_exchange(&run_reopening, 0)) {
 			for (i = 0; i < n; i++)
-				if (sinks[i].state)
-					sinks[i].sink->reopen(sinks[i].state);
+				atomic_store(&sinks[i].reopen, 1);
 			log_info("event=reopen");
 		}
-		progress = false;
-		changed = round_once(sinks, n, c, !was && !once, once, &progress, &waiting);
-		tell_manager(sinks, n, &ready, changed);
-		notify_watchdog();
-		if (once && (!progress || waiting == n)) {
-			/* Drained: close the batches, and say whether every sink got everything. */
-			bool all = flush_all(sinks, n) && waiting == 0;
-
-			maybe_trim(redis, c, &next_trim, true);
-			return all ? EX_OK : EX_TEMPFAIL;
+		if (atomic_load(&run_stopping) && !stopping) {
+			stopping = true;
+			notify_send("STOPPING=1\nSTATUS=closing the batches in hand");
 		}
-		maybe_trim(redis, c, &next_trim, false);
-		if (waiting == n) {
-			/* Every sink is backing off: wait for the first that is due. */
-			time_t due = sinks[0].retry_at;
-
-			for (i = 1; i < n; i++)
-				if (sinks[i].retry_at < due)
-					due = sinks[i].retry_at;
-			nap_until(due);
-			progress = true;	/* do not block in the round after */
-		}
+		tell_manager(health, &ready, &seen);
+		feed_watchdog(health);
+		if (!once && !stopping)
+			maybe_trim(redis, c, &next_trim, false);
+		tick();
 	}
-	/* SIGTERM: finish the batches in hand; what cannot be closed stays pending for the next start. */
-	notify_send("STOPPING=1\nSTATUS=closing the batches in hand");
-	for (i = 0; i < n; i++) {
-		struct dp_error err = { 0 };
-
-		if (sinks[i].state && !sinks[i].backoff &&
-		    sinks[i].sink->flush(sinks[i].state, sinks[i].reader, true, &err) != DP_OK)
-			log_err("event=stop sink=%s reason=\"%s\" (left pending: consumed on the next start)",
-				sinks[i].sink->name, err.reason);
+	for (i = 0; i < started; i++) {
+		pthread_join(sinks[i].thread, NULL);
+		if (once && sinks[i].result != EX_OK)
+			rc = EX_TEMPFAIL;
 	}
-	log_info("event=stop");
-	return EX_OK;
+	if (once)
+		maybe_trim(redis, c, &next_trim, true);
+	if (!once)
+		log_info("event=stop");
+	return rc;
 }
