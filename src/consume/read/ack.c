@@ -210,9 +210,20 @@ reader_ack(struct reader *rd, const struct entries *es, const struct ack_counter
 	 * files now hold: if too few replicas have the acknowledgement, stop
 	 * and retry after a pause like any Redis error, rather than write more.
 	 */
-	if (rc == DP_OK && *acked)
-		rc = redis_wait_replicas(rd->redis, "waiting for replicas", err);
+	if (rc == DP_OK && *acked && (rc = redis_wait_replicas(rd->redis, "waiting for replicas", err)) != DP_OK)
+		rd->unreplicated = true;
 	if (rc == DP_OK || err->status)
 		return rc;
 	return dp_fail(err, DP_TEMPFAIL, "redis: acknowledging entries did not settle");
+}
+
+enum dp_status
+reader_settle(struct reader *rd, struct dp_error *err)
+{
+	if (!rd->unreplicated)
+		return DP_OK;
+	if (redis_wait_replicas(rd->redis, "waiting for replicas to have the last acknowledgement", err) != DP_OK)
+		return DP_TEMPFAIL;
+	rd->unreplicated = false;
+	return DP_OK;
 }

@@ -73,7 +73,7 @@ reader_claim(struct reader *rd, size_t stream, unsigned count, struct entries *o
 
 	*found = false;
 	memset(out, 0, sizeof *out);
-	if (reader_ensure_groups(rd, err) != DP_OK)
+	if (reader_settle(rd, err) != DP_OK || reader_ensure_groups(rd, err) != DP_OK)
 		return DP_TEMPFAIL;
 	if (!rd->grouped[stream])
 		return DP_OK;

@@ -19,7 +19,7 @@ reader_read(struct reader *rd, unsigned block_ms, struct entries *out, size_t *n
 	bool history = rd->recover;
 
 	*nout = 0;
-	if (reader_ensure_groups(rd, err) != DP_OK)
+	if (reader_settle(rd, err) != DP_OK || reader_ensure_groups(rd, err) != DP_OK)
 		return DP_TEMPFAIL;
 	for (i = 0; i < KIND_COUNT; i++)
 		if (rd->grouped[i])

@@ -20,11 +20,21 @@ struct reader {
 	char *consumed_field[KIND_COUNT];	/* owned: the label set of the entries-consumed counter */
 	bool grouped[KIND_COUNT];	/* the group exists on that stream */
 	bool recover;			/* read our own pending entries before new ones */
+	bool unreplicated;		/* an acknowledgement too few replicas confirmed: WAIT again before more */
 	struct script ack;		/* the acknowledgement (ack.c) */
 	struct script park;		/* setting an entry aside (park.c) */
 	struct screen screens[KIND_COUNT];	/* what each stream's entries must be */
 	char *invalid;			/* owned: {P}:invalid, the counter of entries refused */
 };
+
+/*
+ * Before reading more: an acknowledgement that too few replicas had (a
+ * WAIT that fell short) is waited for again on the same connection, so
+ * that a failover can take back at most the last batch, never several
+ * (batches written after an unreplicated one could come back misaligned
+ * and be written twice).
+ */
+enum dp_status reader_settle(struct reader *rd, struct dp_error *err);
 
 /* Create the group on each stream that exists and has none (a stream not there yet is tried next time). */
 enum dp_status reader_ensure_groups(struct reader *rd, struct dp_error *err);
