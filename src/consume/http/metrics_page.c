@@ -1,6 +1,7 @@
 /* metrics_page.c - the /metrics page from the counters in Redis and the streams' state; see metrics_page.h. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,38 +181,41 @@ metrics_render(struct redis *r, const struct conf *c, char *const *keys, struct 
 	return rc;
 }
 
-int
-metrics_render_health(const struct health *h, struct buf *out)
+/* One sample per sink of name, its value the sink's up flag or its failures. */
+static int
+sink_samples(struct buf *out, const struct health *h, const char *name, const char *help, const char *type,
+	     bool failures)
 {
 	char value[24];
 	size_t i;
-	int pass;
 
-	if (!h || !h->n)
-		return 0;
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 0 ? prom_header(out, "dmarc_consume_sink_up",
-					    "1 while the sink consumes; 0 while it fails and backs off (this process).",
-					    "gauge") < 0
-			      : prom_header(out, "dmarc_consume_sink_failures_total",
-					    "Times the sink went from consuming to failing (this process).", "counter") < 0)
+	if (prom_header(out, name, help, type) < 0)
+		return -1;
+	for (i = 0; i < h->n; i++) {
+		const struct sink_health *s = &h->sinks[i];
+		struct buf label = { 0 };
+		int rc;
+
+		if (failures)
+			snprintf(value, sizeof value, "%lu", atomic_load(&s->failures));
+		else
+			snprintf(value, sizeof value, "%d", atomic_load(&s->up));
+		rc = prom_label(&label, "sink", s->name, strlen(s->name), 0) < 0 ? -1
+		     : prom_sample(out, name, label.data, label.len, value, strlen(value));
+		buf_free(&label);
+		if (rc < 0)
 			return -1;
-		for (i = 0; i < h->n; i++) {
-			const struct sink_health *s = &h->sinks[i];
-			struct buf label = { 0 };
-			int rc;
-
-			if (pass == 0)
-				snprintf(value, sizeof value, "%d", atomic_load(&s->up));
-			else
-				snprintf(value, sizeof value, "%lu", atomic_load(&s->failures));
-			rc = prom_label(&label, "sink", s->name, strlen(s->name), 0) < 0 ? -1
-			     : prom_sample(out, pass == 0 ? "dmarc_consume_sink_up" : "dmarc_consume_sink_failures_total",
-					   label.data, label.len, value, strlen(value));
-			buf_free(&label);
-			if (rc < 0)
-				return -1;
-		}
 	}
 	return 0;
+}
+
+int
+metrics_render_health(const struct health *h, struct buf *out)
+{
+	if (!h || !h->n)
+		return 0;
+	return sink_samples(out, h, "dmarc_consume_sink_up",
+			    "1 while the sink consumes; 0 while it fails and backs off (this process).", "gauge", false) < 0 ||
+	       sink_samples(out, h, "dmarc_consume_sink_failures_total",
+			    "Times the sink went from consuming to failing (this process).", "counter", true) < 0 ? -1 : 0;
 }
