@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,24 +26,26 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Copy from to its end into fd. */
+/* Copy at most max bytes of from, up to its end, into fd. */
 static int
-copy_rest(int from, int fd)
+copy_rest(int from, uint64_t max, int fd)
 {
 	char chunk[64 * 1024];
 	ssize_t n;
 
-	while ((n = read(from, chunk, sizeof chunk)) != 0) {
+	while (max > 0 && (n = read(from, chunk, max < sizeof chunk ? (size_t)max : sizeof chunk)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || write_all(fd, chunk, (size_t)n) < 0)
 			return -1;
+		max -= (uint64_t)n;
 	}
 	return 0;
 }
 
 int
-quarantine_save(const char *dir, const void *data, size_t len, int rest_fd, char *path, size_t pathlen)
+quarantine_save(const char *dir, const void *data, size_t len, int rest_fd, uint64_t rest_max, char *path,
+		size_t pathlen)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -60,7 +63,7 @@ quarantine_save(const char *dir, const void *data, size_t len, int rest_fd, char
 	}
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || (rest_fd >= 0 && copy_rest(rest_fd, fd) < 0) || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (rest_fd >= 0 && copy_rest(rest_fd, rest_max, fd) < 0) || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		unlink(path);

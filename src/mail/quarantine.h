@@ -8,13 +8,15 @@
 #define DP_QUARANTINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
- * Save data[0..len) in dir, followed by the rest of rest_fd up to its end
- * when rest_fd is not -1 (an oversized message: what was not kept in
- * memory).  Returns 0 with the file's name in path, or -1 with errno (the
- * caller must then not drop the message: tempfail).
+ * Save data[0..len) in dir, followed by at most rest_max bytes of rest_fd,
+ * up to its end, when rest_fd is not -1 (an oversized message: what was
+ * not kept in memory).  Returns 0 with the file's name in path, or -1
+ * with errno (the caller must then not drop the message: tempfail).
  */
-int quarantine_save(const char *dir, const void *data, size_t len, int rest_fd, char *path, size_t pathlen);
+int quarantine_save(const char *dir, const void *data, size_t len, int rest_fd, uint64_t rest_max, char *path,
+		    size_t pathlen);
 
 #endif
