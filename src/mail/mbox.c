@@ -36,7 +36,7 @@ refill(struct mbox_scan *s)
 	s->end -= s->start;
 	s->start = 0;
 	do
-		n = read(s->fd, s->buf + s->end, sizeof s->buf - s->end);
+		n = pread(s->fd, s->buf + s->end, sizeof s->buf - s->end, s->buf_off + (off_t)s->end);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;

@@ -33,7 +33,7 @@
 bool mbox_is(const void *head, size_t n);
 
 struct mbox_scan {
-	int fd;				/* not owned; read from its current offset */
+	int fd;				/* not owned; read by offset (pread) */
 	char buf[MBOX_CHUNK];
 	size_t start, end;		/* unread bytes in buf */
 	off_t buf_off;			/* the file offset of buf[0] */

@@ -132,11 +132,6 @@ finder_file(void *arg, const char *path)
 		uint64_t len;
 		int more;
 
-		if (lseek(fd, 0, SEEK_SET) < 0) {
-			finder_problem(f, path, errno);
-			close(fd);
-			return 0;
-		}
 		mbox_scan_init(&scan, fd);
 		while ((more = mbox_scan_next(&scan, &off, &len)) > 0)
 			hand_out(f, path, true, (uint64_t)off, len, ++index);
@@ -163,18 +158,17 @@ finder_pass(struct finder *f, char *const *paths, int n)
 	}
 }
 
+/* Counting first costs a read of each mbox, and gives the progress line its ETA and the summary what was not tried. */
 static void
-finder_run(int work_fd, int note_fd, char *const *paths, int n, bool count)
+finder_run(int work_fd, int note_fd, char *const *paths, int n)
 {
 	struct finder f = { work_fd, note_fd, true, 0 };
 	struct note note = { 0 };
 
-	if (count) {
-		finder_pass(&f, paths, n);
-		note.type = NOTE_TOTAL;
-		note.n = f.found;
-		send_note(note_fd, &note);
-	}
+	finder_pass(&f, paths, n);
+	note.type = NOTE_TOTAL;
+	note.n = f.found;
+	send_note(note_fd, &note);
 	f.counting = false;
 	f.found = 0;
 	finder_pass(&f, paths, n);
@@ -326,7 +320,7 @@ backfill_run(struct pipeline *pl, const struct deliver_opts *o, char *const *pat
 			close(notes[0]);
 			if (i == 0) {
 				close(work[0]);
-				finder_run(work[1], notes[1], paths, n, bo->progress);
+				finder_run(work[1], notes[1], paths, n);
 			} else {
 				close(work[1]);
 				worker_run(pl, o, work[0], notes[1]);
@@ -353,6 +347,8 @@ backfill_run(struct pipeline *pl, const struct deliver_opts *o, char *const *pat
 			if (got <= 0)
 				break;	/* every child is gone */
 			take_note(&t, &note, &sent);
+			if (note.type == NOTE_TOTAL)
+				drawn = 0;	/* show the total at once */
 		}
 		if (!stopping && t.deferred_in_a_row >= BACKFILL_STOP_AFTER) {
 			stopping = true;
