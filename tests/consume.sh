@@ -52,7 +52,7 @@ batch_ids() {
 	done
 }
 
-echo "1..52"
+echo "1..53"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -90,6 +90,11 @@ is "a second round adds nothing anywhere" \
 # --- refused reports are counted for dmarc_invalid_reports_total ---------------
 "$DMARC_PIPE" -c "$work/fix.pipe.conf" < "$FIXTURES/bad-pct.xml" > /dev/null 2>&1
 is "dmarc-pipe counts a refused aggregate report in {P}:refused" "$(rcli HGET '{fix}:refused' aggregate)" 1
+# ... and one turned away by report_domains under its reason.
+sed 's/^report_domains *=.*//' "$work/fix.pipe.conf" > "$work/domains.pipe.conf"
+echo "report_domains = example.net" >> "$work/domains.pipe.conf"
+"$DMARC_PIPE" -c "$work/domains.pipe.conf" < "$FIXTURES/mail-tlsrpt-json.eml" > /dev/null 2>&1
+is "... and one about another domain as tlsrpt/not_our_domain" "$(rcli HGET '{fix}:refused' tlsrpt/not_our_domain)" 1
 
 # --- redis_min_replicas with no replica: consumed once, then a pause ---------------
 conf "$work/wait.conf" wait "metrics_listen ="
@@ -116,7 +121,10 @@ curl -s -D "$work/headers" "http://127.0.0.1:$port/metrics" > "$work/metrics"
 ok "GET /metrics answers in the text format 0.0.4" "$(grep -qi '^content-type: text/plain; version=0.0.4' "$work/headers"; echo $?)"
 total=$(awk '/^dmarc_total\{/ { s += $NF } END { print s + 0 }' "$work/metrics")
 is "its dmarc_total lines add up to the records' count" "$total" "$(sum_count fix)"
-ok "it serves dmarc_invalid_reports_total" "$(grep -q '^dmarc_invalid_reports_total{kind="aggregate"} 1$' "$work/metrics"; echo $?)"
+ok "it serves dmarc_invalid_reports_total by kind and reason" \
+	"$(grep -q '^dmarc_invalid_reports_total{kind="aggregate",reason="broken"} 1$' "$work/metrics" &&
+	   grep -q '^dmarc_invalid_reports_total{kind="tlsrpt",reason="not_our_domain"} 1$' "$work/metrics"; echo $?)" \
+	"$(grep dmarc_invalid_reports_total "$work/metrics")"
 ok "one HELP and one TYPE per metric" "$(grep '^# TYPE' "$work/metrics" | sort | uniq -d | grep -q .; [ $? -ne 0 ]; echo $?)"
 is "anything else is 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" 404
 kill -TERM "$c"

@@ -54,6 +54,11 @@ struct conf {
 	/* dmarc-pipe.  Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
+	/* dmarc-pipe.  Intake: which reports are ours, and who may send them. */
+	char *report_domains;		/* owned; "a.example, b.example"; NULL = any domain */
+	char *authserv_id;		/* owned; our MTA's Authentication-Results id; NULL = not checked */
+	char *report_auth;		/* owned; "mark" or "require" */
+
 	/* "redis": records go to Redis, which must be set below; "none": they are only logged. */
 	char *store;			/* owned */
 
@@ -122,6 +127,10 @@ int conf_check(const struct conf *c, enum conf_program who, const char *path, ch
 bool conf_has_redis(const struct conf *c);
 /* store = none: records are only logged, never stored. */
 bool conf_store_none(const struct conf *c);
+/* Whether a report about name[0..len) is ours: report_domains is empty, or has name or a parent of it. */
+bool conf_report_domain_ok(const struct conf *c, const char *name, size_t len);
+/* Whether report_auth = require. */
+bool conf_report_auth_required(const struct conf *c);
 
 /* Free what *c owns. */
 void conf_free(struct conf *c);

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "conftable.h"
+#include "domain.h"
 
 #define KB CONF_KB
 #define MB CONF_MB
@@ -39,6 +40,9 @@ static const struct conf_key pipe_keys[] = {
 	{ "max_tlsrpt_policies", CT_UINT, OFF(max_tlsrpt_policies), 1, 1000000, "1000", "policies per TLS report" },
 	{ "max_tlsrpt_failure_details", CT_UINT, OFF(max_tlsrpt_failure_details), 1, 1000000, "1000", "failure-details per TLS report policy" },
 	{ "failure_redact", CT_BOOL, OFF(failure_redact), 0, 0, "yes", "drop subjects and the local parts of addresses from failure reports" },
+	{ "report_domains", CT_STRING, OFF(report_domains), 0, 0, "", "only reports about these domains and their subdomains (empty: any)" },
+	{ "authserv_id", CT_STRING, OFF(authserv_id), 0, 0, "", "read the Authentication-Results fields of this id (empty: not checked)" },
+	{ "report_auth", CT_STRING, OFF(report_auth), 0, 0, "mark", "mark: note how the report mail was authenticated; require: refuse it when it was not" },
 	{ "store", CT_STRING, OFF(store), 0, 0, "redis", "redis: store records in Redis (set redis_socket or another); none: only log them" },
 	{ "stream_maxlen", CT_UINT, OFF(stream_maxlen), 0, 4000000000u, "0", "trim the stream to about this many entries (0: never)" },
 	{ "dedup_ttl_days", CT_UINT, OFF(dedup_ttl_days), 0, 36500, "30", "days a stored report is remembered (0: forever)" },
@@ -51,8 +55,22 @@ const struct conf_table conf_pipe_keys = { pipe_keys, sizeof pipe_keys / sizeof 
 int
 conf_check_pipe(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
+	char why[160];
+
 	if (!c->store || (strcmp(c->store, "redis") && strcmp(c->store, "none"))) {
 		snprintf(errbuf, errlen, "%s: store must be redis or none", path);
+		return -1;
+	}
+	if (!c->report_auth || (strcmp(c->report_auth, "mark") && strcmp(c->report_auth, "require"))) {
+		snprintf(errbuf, errlen, "%s: report_auth must be mark or require", path);
+		return -1;
+	}
+	if (conf_report_auth_required(c) && !c->authserv_id) {
+		snprintf(errbuf, errlen, "%s: report_auth = require needs authserv_id", path);
+		return -1;
+	}
+	if (domain_list_check(c->report_domains, why, sizeof why) < 0) {
+		snprintf(errbuf, errlen, "%s: report_domains: %s", path, why);
 		return -1;
 	}
 	if (conf_store_none(c) && conf_has_redis(c)) {
@@ -66,4 +84,16 @@ bool
 conf_store_none(const struct conf *c)
 {
 	return c->store && !strcmp(c->store, "none");
+}
+
+bool
+conf_report_domain_ok(const struct conf *c, const char *name, size_t len)
+{
+	return !c->report_domains || domain_list_has(c->report_domains, name, len);
+}
+
+bool
+conf_report_auth_required(const struct conf *c)
+{
+	return c->report_auth && !strcmp(c->report_auth, "require");
 }

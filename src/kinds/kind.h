@@ -45,6 +45,16 @@ struct kind_input {
 	unsigned depth;				/* archive layers the document came through */
 };
 
+/* Why a report was refused: broken, or turned away by the intake's rules (report_domains, report_auth). */
+enum refusal {
+	REFUSED_BROKEN,		/* broken or past a limit */
+	REFUSED_DOMAIN,		/* about a domain not in report_domains */
+	REFUSED_AUTH,		/* report_auth = require, and the mail was not authenticated */
+	REFUSAL_COUNT
+};
+/* Its name in {P}:refused and the refused metric's reason label. */
+const char *refusal_name(enum refusal r);
+
 /* How a parse went, beyond its status. */
 struct kind_parse {
 	bool meant;		/* the input was meant as a report of this kind: a refusal refuses a report */
@@ -52,6 +62,10 @@ struct kind_parse {
 	bool skipped;		/* the identity hook stopped the parse: the report is stored whole already */
 	bool hostile;		/* refused as an attack (a DOCTYPE), not merely broken */
 	const char *not_report;	/* DP_OK, not complete: why the input is no report of this kind */
+	enum refusal refusal;	/* DP_REFUSE: why */
+	const char *domain;	/* REFUSED_DOMAIN: the domain that is not ours, or NULL (valid until the next parse) */
+	size_t domain_len;
+	size_t dropped;		/* complete: records left out as not about report_domains (TLS policies) */
 	char repaired[DP_REASON_MAX];	/* "" or what was mended to keep the report (logged) */
 };
 
@@ -66,6 +80,17 @@ struct kind_hook {
 	void *arg;
 };
 
+/*
+ * The mail a report came in, as every record of it says: how it was
+ * authenticated (mail_auth: "dmarc", "dkim", "none", or "unchecked"
+ * without authserv_id) and the domain of its From address.  NULL fields
+ * are absent (a bare report file has no From).
+ */
+struct origin {
+	const char *mail_auth;
+	const char *mail_from_domain;
+};
+
 /* A parsed report as the store, the sinks and the log see it; valid until the kind's state changes. */
 struct kind_report {
 	const struct kind *kind;
@@ -74,6 +99,7 @@ struct kind_report {
 	size_t nrecords;
 	const char *org_name;		/* who sent it, for the log; may be NULL */
 	const char *report_id;		/* the reporter's id of it, for the log; may be NULL */
+	const struct origin *origin;	/* set by the pipeline, not the kind; NULL: none */
 };
 
 /* A position among a report's records. */
@@ -130,6 +156,12 @@ extern const struct kind *const kinds[];
 
 /* seek() for a kind whose records are an array: next() reads index c->ord. */
 int kind_seek_index(void *state, struct kind_cursor *c, size_t ord);
+
+/* What every record of r ends with, whichever its kind: the origin's fields (schema.h). */
+void kind_record_tail(const struct kind_report *r, struct fields *f);
+
+/* Whether a report about name[0..len) is ours (conf_report_domain_ok); if not, out says so for a refusal. */
+bool kind_domain_ours(const struct conf *c, const char *name, size_t len, struct kind_parse *out);
 
 /* Every kind's init(). */
 void kinds_init(void);

@@ -3,10 +3,18 @@
 
 #include <string.h>
 
+#include "kind.h"
 #include "schema.h"
 
 #define KIND_SCHEMA_ENTRY_(k) &k##_schema,
 const struct kind_schema *const kind_schemas[] = { KIND_LIST(KIND_SCHEMA_ENTRY_) NULL };
+
+void
+origin_fields(const struct origin *o, struct fields *f)
+{
+	FIELD_STR(f, "mail_auth", o ? o->mail_auth : NULL);
+	FIELD_STR(f, "mail_from_domain", o ? o->mail_from_domain : NULL);
+}
 
 const struct kind_schema *
 kind_schema_for_stream(const char *name)

@@ -29,6 +29,10 @@ extern const struct kind_schema *const kind_schemas[];
 /* The schema of the kind whose stream is name; NULL when none. */
 const struct kind_schema *kind_schema_for_stream(const char *name);
 
+/* The fields every record ends with: the mail it came in (struct origin, kind.h); o NULL describes them. */
+struct origin;
+void origin_fields(const struct origin *o, struct fields *f);
+
 /* Aggregate reports. */
 #define AGGREGATE_NAME "aggregate"
 #define AGGREGATE_STREAM "records"

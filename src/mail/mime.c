@@ -419,6 +419,28 @@ count_header_fields(const uint8_t *p, size_t len, size_t stop)
 	return fields;
 }
 
+/* The domain of the message's first From mailbox, lower case. */
+static void
+from_domain(GMimeMessage *message, struct mime_info *info)
+{
+	InternetAddressList *from = g_mime_message_get_from(message);
+	InternetAddress *a = from && internet_address_list_length(from) > 0 ?
+			     internet_address_list_get_address(from, 0) : NULL;
+	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ?
+			   internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	size_t i;
+
+	info->from_domain[0] = '\0';
+	if (!at || !at[1] || strlen(at + 1) >= sizeof info->from_domain)
+		return;
+	for (i = 0; at[1 + i]; i++)
+		info->from_domain[i] = (char)g_ascii_tolower(at[1 + i]);
+	info->from_domain[i] = '\0';
+	if (i && info->from_domain[i - 1] == '.')
+		info->from_domain[i - 1] = '\0';
+}
+
 enum dp_status
 mime_walk(const uint8_t *msg, size_t len, const struct mime_visitor *v,
 	  struct mime_info *info, struct dp_error *err)
@@ -445,8 +467,19 @@ mime_walk(const uint8_t *msg, size_t len, const struct mime_visitor *v,
 	} else {
 		copy_header(info->message_id, sizeof info->message_id, g_mime_message_get_message_id(message));
 		copy_header(info->from, sizeof info->from, g_mime_object_get_header(GMIME_OBJECT(message), "From"));
+		from_domain(message, info);
 		w.carrier = message;
-		rc = walk_object(&w, g_mime_message_get_mime_part(message), 0);
+		rc = DP_OK;
+		if (v->header) {
+			struct mime_fields top;
+
+			rc = list_fields(&w, g_mime_object_get_header_list(GMIME_OBJECT(message)), &top);
+			if (rc == DP_OK)
+				rc = v->header(v->arg, &top, info);
+			free((void *)top.v);
+		}
+		if (rc == DP_OK)
+			rc = walk_object(&w, g_mime_message_get_mime_part(message), 0);
 		g_object_unref(message);
 	}
 	g_object_unref(parser);

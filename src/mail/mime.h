@@ -37,6 +37,8 @@ struct mime_feedback {
 	struct mime_fields carrier;	/* the header of the message the report came in */
 };
 
+struct mime_info;
+
 struct mime_visitor {
 	/* One decoded leaf part; DP_TEMPFAIL stops the walk. */
 	enum dp_status (*part)(void *arg, const uint8_t *data, size_t len, const char *label);
@@ -48,12 +50,19 @@ struct mime_visitor {
 	uint64_t max_decoded;	/* decoded bytes of all parts */
 	unsigned max_header_fields;	/* in all header blocks together, counted before GMime parses */
 	uint64_t max_header_size;	/* bytes of a feedback part's or rfc822-headers part's header block */
+	/*
+	 * The message's own header, once, before any part (info is filled
+	 * by then); NULL: not wanted.  A status other than DP_OK stops the
+	 * walk with it.
+	 */
+	enum dp_status (*header)(void *arg, const struct mime_fields *fields, const struct mime_info *info);
 };
 
 /* Message facts for the log; filled as far as the message has them. */
 struct mime_info {
 	char message_id[200];	/* raw, as in the header; escape before logging */
 	char from[200];
+	char from_domain[256];	/* of the first From address, lower case; "" when there is none */
 	unsigned parts;
 	uint64_t decoded;
 };

@@ -32,13 +32,14 @@ log_summary(const struct pipeline *pl, const struct deliver_opts *o, const char 
 	/* Every value but the counts comes from the sender or the MTA: escaped. */
 	snprintf(line, sizeof line,
 		 "event=summary status=%s reason=\"%s\" reports=%u%s records=%llu duplicates=%u refused=%u%s"
-		 " queue_id=\"%s\" sender=\"%s\" recipient=\"%s\" input=\"%s\" message_id=\"%s\" from=\"%s\"",
+		 " queue_id=\"%s\" sender=\"%s\" recipient=\"%s\" input=\"%s\" message_id=\"%s\" from=\"%s\" mail_auth=%s",
 		 message_status_name(r->status), esc_log(why, sizeof why, r->reason[0] ? r->reason : "-"),
 		 r->reports, per_kind, (unsigned long long)r->records, r->duplicates, r->refused,
 		 pl->store ? "" : " stored=no",
 		 esc_log(qid, sizeof qid, o->queue_id), esc_log(sender, sizeof sender, o->sender),
 		 esc_log(rcpt, sizeof rcpt, o->recipient), esc_log(in, sizeof in, input),
-		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from));
+		 esc_log(mid, sizeof mid, r->mime.message_id), esc_log(from, sizeof from, r->mime.from),
+		 r->mail_auth ? r->mail_auth : "unchecked");
 	log_line(pri, line);
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authres.h"
 #include "budget.h"
 #include "deadline.h"
 #include "escape.h"
@@ -33,6 +34,8 @@ struct msgctx {
 	/* The store's marker of the current document's report, once looked up. */
 	struct store_marker marker;
 	char marker_rid[RID_HEX_LEN + 1];	/* whose marker it is; "" for none */
+	struct origin origin;	/* every record's mail_auth and mail_from_domain */
+	enum refusal refusal;	/* the message refused as a whole: why */
 };
 
 static void
@@ -61,7 +64,7 @@ on_problem(void *arg, const char *label, enum unpack_problem kind, const char *r
 		return;
 	}
 	m->res->refused++;
-	m->res->refused_per_kind[KIND_COUNT]++;
+	m->res->refused_per_kind[KIND_COUNT][REFUSED_BROKEN]++;
 	log_warn("event=refused where=\"%s\" reason=\"%s\"", where, why);
 	note_reason(m->res, RANK_BROKEN, reason);
 }
@@ -126,6 +129,7 @@ emit_report(struct msgctx *m, const struct kind *k, const char *label)
 	struct store_result sr = { 0 };
 
 	k->view(pl->state[kind_index(k)], &r);
+	r.origin = &m->origin;
 	if (pl->store) {
 		if (strcmp(m->marker_rid, r.rid) && store_lookup(pl->store, r.rid, &m->marker, &m->err) != DP_OK)
 			return DP_TEMPFAIL;
@@ -166,14 +170,21 @@ note_refusal(struct msgctx *m, const struct kind *k, const struct kind_parse *kp
 
 	if (kp->meant) {
 		struct kind_report partial;
-		char org[LOGVAL], id[LOGVAL];
+		char org[LOGVAL], id[LOGVAL], domain[LOGVAL], about[LOGVAL + 16] = "";
 
 		k->view(m->pl->state[kind_index(k)], &partial);
 		m->res->refused++;
-		m->res->refused_per_kind[kind_index(k)]++;
-		log_warn("event=refused kind=%s where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"",
+		m->res->refused_per_kind[kind_index(k)][kp->refusal]++;
+		if (kp->refusal == REFUSED_DOMAIN) {
+			char name[LOGVAL];
+
+			snprintf(name, sizeof name, "%.*s", (int)(kp->domain_len < LOGVAL ? kp->domain_len : LOGVAL - 1),
+				 kp->domain ? kp->domain : "");
+			snprintf(about, sizeof about, " domain=\"%s\"", esc_log(domain, sizeof domain, name));
+		}
+		log_warn("event=refused kind=%s where=\"%s\" org_name=\"%s\" report_id=\"%s\" reason=\"%s\"%s",
 			 k->name, esc_log(where, sizeof where, label), esc_log(org, sizeof org, partial.org_name),
-			 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, reason));
+			 esc_log(id, sizeof id, partial.report_id), esc_log(why, sizeof why, reason), about);
 		note_reason(m->res, RANK_REFUSED_REPORT, reason);
 	} else if (depth > 0 || kp->hostile) {
 		/* A document inside an archive was meant as a report; a DTD is an attack. */
@@ -209,6 +220,7 @@ take_report(struct msgctx *m, const struct kind *k, const struct kind_input *in,
 		struct kind_report r;
 
 		k->view(state, &r);
+		r.origin = &m->origin;
 		memcpy(r.rid, m->marker_rid, sizeof r.rid);
 		count_report(m, &r, m->marker.total, 0, true, label);
 		return DP_OK;
@@ -216,6 +228,12 @@ take_report(struct msgctx *m, const struct kind *k, const struct kind_input *in,
 	if (!kp.complete) {
 		on_problem(m, label, UP_NOT_REPORT, kp.not_report ? kp.not_report : NO_REPORT);
 		return DP_OK;
+	}
+	if (kp.dropped) {
+		char where[LOGVAL];
+
+		log_notice("event=dropped kind=%s where=\"%s\" records=%zu reason=\"not one of report_domains\"", k->name,
+			   esc_log(where, sizeof where, label), kp.dropped);
 	}
 	if (kp.repaired[0]) {
 		char where[LOGVAL], what[LOGVAL];
@@ -262,6 +280,28 @@ on_feedback(void *arg, const struct mime_feedback *fb, const char *label)
 	struct kind_input in = { .feedback = fb };
 
 	return take_report(pc->m, kind_for(SOURCE_FEEDBACK), &in, label, &err);
+}
+
+/*
+ * The mail's own header, before any of its parts: how it was
+ * authenticated, for every record; with report_auth = require, a mail
+ * that was not is refused whole.
+ */
+static enum dp_status
+on_header(void *arg, const struct mime_fields *fields, const struct mime_info *info)
+{
+	struct part_ctx *pc = arg;
+	struct msgctx *m = pc->m;
+	const struct conf *c = m->pl->conf;
+	enum mail_auth auth = authres_judge(fields, c->authserv_id, info->from_domain);
+
+	m->origin.mail_auth = mail_auth_name(auth);
+	m->origin.mail_from_domain = info->from_domain[0] ? info->from_domain : NULL;
+	if (auth == MAIL_AUTH_NONE && conf_report_auth_required(c)) {
+		m->refusal = REFUSED_AUTH;
+		return dp_fail(&m->err, DP_REFUSE, "not authenticated");
+	}
+	return DP_OK;
 }
 
 /* Bytes up to the blank line that ends the message header (all, if none). */
@@ -321,16 +361,23 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 	enum dp_status rc;
 
 	memset(res, 0, sizeof *res);
+	/* A bare report file has no header to judge: authenticated by nothing. */
+	m.origin.mail_auth = mail_auth_name(c->authserv_id ? MAIL_AUTH_NONE : MAIL_AUTH_UNCHECKED);
 	deadline_start(c->max_message_seconds);
 	if (len == 0) {
 		rc = DP_OK;
 		note_reason(res, RANK_NOT_REPORT, "empty message");
 	} else if (sniff(msg, len) != BLOB_UNKNOWN) {
-		rc = unpack_blob(&uv, msg, len, "input", &m.err);
+		if (conf_report_auth_required(c)) {
+			m.refusal = REFUSED_AUTH;
+			rc = dp_fail(&m.err, DP_REFUSE, "not authenticated");
+		} else {
+			rc = unpack_blob(&uv, msg, len, "input", &m.err);
+		}
 	} else {
 		struct part_ctx pc = { &m, &uv };
 		struct mime_visitor mv = { on_part, on_feedback, &pc, c->max_mime_depth, c->max_mime_parts, c->max_decoded_size,
-					   c->max_header_fields, c->max_header_size };
+					   c->max_header_fields, c->max_header_size, on_header };
 
 		if (header_size(msg, len) > c->max_header_size) {
 			/* Before GMime copies a giant header around. */
@@ -340,13 +387,19 @@ message_process(struct pipeline *pl, const uint8_t *msg, size_t len, struct mess
 			mime_init();
 			rc = mime_walk(msg, len, &mv, &res->mime, &m.err);
 		}
-		if (rc == DP_REFUSE) {
-			/* The message as a whole is unusable (limits, not MIME). */
-			res->refused++;
-			res->refused_per_kind[KIND_COUNT]++;
-			note_reason(res, RANK_REFUSED_REPORT + 1, m.err.reason);
-		}
 	}
+	if (rc == DP_REFUSE) {
+		/* The message as a whole is unusable (limits, not MIME) or not to be taken (report_auth). */
+		char why[LOGVAL], from[LOGVAL];
+
+		res->refused++;
+		res->refused_per_kind[KIND_COUNT][m.refusal]++;
+		note_reason(res, RANK_REFUSED_REPORT + 1, m.err.reason);
+		if (m.refusal == REFUSED_AUTH)
+			log_warn("event=refused reason=\"%s\" mail_from_domain=\"%s\"", esc_log(why, sizeof why, m.err.reason),
+				 esc_log(from, sizeof from, res->mime.from_domain));
+	}
+	res->mail_auth = m.origin.mail_auth;
 	/* Complete in the stream is not enough with redis_min_replicas: on enough replicas too. */
 	if (rc != DP_TEMPFAIL && m.err.status != DP_TEMPFAIL && res->reports > 0 && pl->store) {
 		struct dp_error werr = { DP_OK, "" };

@@ -43,10 +43,12 @@ struct message_result {
 	unsigned reports;		/* valid reports found */
 	unsigned per_kind[KIND_COUNT];	/* of those, how many of each kind (kinds[]) */
 	unsigned duplicates;		/* of those, stored before: nothing added */
-	unsigned refused;		/* reports and archives refused as broken */
-	unsigned refused_per_kind[KIND_COUNT + 1];	/* of those, of each kind; the last: of no kind (archives, the message) */
+	unsigned refused;		/* reports and archives refused: broken, or not ours */
+	/* Of those, of each kind (the last: of no kind, archives and the message), by why. */
+	unsigned refused_per_kind[KIND_COUNT + 1][REFUSAL_COUNT];
 	uint64_t records;		/* records newly stored (or emitted, without a store) */
 	struct mime_info mime;
+	const char *mail_auth;		/* how the mail was authenticated (authres.h), for the log */
 };
 
 /* 0, or -1 on ENOMEM. */

@@ -51,6 +51,7 @@ format_record(struct buf *b, const struct buf *report, const struct kind_report 
 		return -1;
 	fields_json(&f, b);
 	r->kind->record_fields(r->state, rec, &f);
+	kind_record_tail(r, &f);
 	if (fields_done(&f))
 		return -1;
 	return buf_append(b, "}\n", 2);

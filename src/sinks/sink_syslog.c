@@ -62,6 +62,7 @@ syslog_record(struct sink *s, const struct kind_report *rep, size_t ord, const v
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	fields_flat(&f, &ss->scratch, add_pair, &ss->line);
 	rep->kind->record_fields(rep->state, rec, &f);
+	kind_record_tail(rep, &f);
 	if (fields_done(&f))
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	log_line(LOG_INFO, ss->line.data);

@@ -76,10 +76,12 @@ enum dp_status store_replicated(struct store *s, struct dp_error *err);
 
 /*
  * Count refused reports for dmarc-consume's dmarc_invalid_reports_total:
- * HINCRBY {P}:refused <kind> n, where n[i] belongs to kinds[i] and
- * n[KIND_COUNT] to "none" (archives, whole messages).  Best effort: the
+ * HINCRBY {P}:refused <field> n[i][why], where i is kinds[i] or, for
+ * KIND_COUNT, "none" (archives, whole messages), and the field is the
+ * kind's name for REFUSED_BROKEN (as before there were other reasons)
+ * and "<kind>/<refusal_name>" for the others.  Best effort: the
  * message's outcome never depends on it; a failure is logged.
  */
-void store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1]);
+void store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1][REFUSAL_COUNT]);
 
 #endif

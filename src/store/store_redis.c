@@ -220,6 +220,7 @@ add_entry(struct store *s, struct buf *b, const struct kind_report *r, size_t or
 	s->row.args = 0;
 	fields_flat(&f, &s->scratch, add_field, &s->row);
 	r->kind->record_fields(r->state, rec, &f);
+	kind_record_tail(r, &f);
 	if (fields_done(&f) != 0 ||
 	    resp_count(b, '*', head + 4 + s->prefix.args + s->row.args) < 0 ||
 	    resp_str(b, "XADD") < 0 || resp_str(b, s->stream_key) < 0)
@@ -560,20 +561,26 @@ store_report(struct store *s, const struct kind_report *r, const struct store_ma
 }
 
 void
-store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1])
+store_count_refused(struct store *s, const unsigned n[KIND_COUNT + 1][REFUSAL_COUNT])
 {
-	char key[300], num[16];
-	size_t i;
+	char key[300], num[16], field[64];
+	size_t i, why;
 
 	snprintf(key, sizeof key, "{%s}:refused", s->conf->key_prefix);
-	for (i = 0; i <= KIND_COUNT; i++) {
-		const char *argv[] = { "HINCRBY", key, i < KIND_COUNT ? kinds[i]->name : "none", num };
+	for (i = 0; i <= KIND_COUNT; i++)
+	for (why = 0; why < REFUSAL_COUNT; why++) {
+		const char *kind = i < KIND_COUNT ? kinds[i]->name : "none";
+		const char *argv[] = { "HINCRBY", key, field, num };
 		struct dp_error err = { 0 };
 		redisReply *reply;
 
-		if (!n[i])
+		if (!n[i][why])
 			continue;
-		snprintf(num, sizeof num, "%u", n[i]);
+		if (why == REFUSED_BROKEN)
+			snprintf(field, sizeof field, "%s", kind);
+		else
+			snprintf(field, sizeof field, "%s/%s", kind, refusal_name((enum refusal)why));
+		snprintf(num, sizeof num, "%u", n[i][why]);
 		if (!(reply = redis_commandv(s->redis, 4, argv, "counting refused reports", &err))) {
 			log_warn("event=count reason=\"%s\"", err.reason);
 			return;

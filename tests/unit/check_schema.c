@@ -162,7 +162,10 @@ START_TEST(tables_and_lists_are_described_as_such)
 	ck_assert_str_eq(k.v[i + 1], "dkim_selectors");
 	describe(&failure_schema, &k);
 	ck_assert_str_eq(k.v[0], "feedback_type");
-	ck_assert_str_eq(k.v[k.n - 1], "sender");
+	ck_assert_str_eq(k.v[k.n - 3], "sender");
+	/* Every kind's records end with the mail they came in. */
+	ck_assert_str_eq(k.v[k.n - 2], "mail_auth");
+	ck_assert_str_eq(k.v[k.n - 1], "mail_from_domain");
 }
 END_TEST
 

@@ -10,9 +10,27 @@
 #include "metrics_page.h"
 #include "prom.h"
 
-/* A hash of label set (or, with label, of that label's value) -> number as samples of name. */
+/* A hash field made into a label set: 0, or -1 on ENOMEM. */
+typedef int (*labels_fn)(struct buf *labels, const char *field, size_t len);
+
+/*
+ * {P}:refused's fields: "kind" for a broken report (as they were before
+ * there were other reasons), "kind/reason" for the others.
+ */
+static int
+refused_labels(struct buf *labels, const char *field, size_t len)
+{
+	const char *slash = memchr(field, '/', len);
+	size_t klen = slash ? (size_t)(slash - field) : len;
+
+	return prom_label(labels, "kind", field, klen, 0) < 0 ||
+	       (slash ? prom_label(labels, "reason", slash + 1, len - klen - 1, 1)
+		      : prom_label(labels, "reason", "broken", 6, 1)) < 0 ? -1 : 0;
+}
+
+/* A hash of label set (or, with labels, of what labels makes one of) -> number as samples of name. */
 static enum dp_status
-hash_samples(struct redis *r, const char *key, const char *name, const char *label, const char *help,
+hash_samples(struct redis *r, const char *key, const char *name, labels_fn label, const char *help,
 	     const char *type, struct buf *out, struct dp_error *err)
 {
 	struct buf labels = { 0 };
@@ -41,7 +59,7 @@ hash_samples(struct redis *r, const char *key, const char *name, const char *lab
 		const redisReply *f = reply->element[i], *v = reply->element[i + 1];
 
 		buf_reset(&labels);
-		if (label && prom_label(&labels, label, f->str, f->len, 0) < 0)
+		if (label && label(&labels, f->str, f->len) < 0)
 			rc = -1;
 		else
 			rc = prom_sample(out, name, label ? labels.data : f->str, label ? labels.len : f->len, v->str,
@@ -151,8 +169,9 @@ metrics_render(struct redis *r, const struct conf *c, char *const *keys, struct 
 		rc = hash_samples(r, keys[i], metric_defs[i].name, NULL, metric_defs[i].help, "counter", out, err);
 	snprintf(key, sizeof key, "{%s}:refused", c->key_prefix);
 	if (rc == DP_OK)
-		rc = hash_samples(r, key, "dmarc_invalid_reports_total", "kind",
-				  "Reports dmarc-pipe refused as broken or past a limit, by kind.", "counter", out, err);
+		rc = hash_samples(r, key, "dmarc_invalid_reports_total", refused_labels,
+				  "Reports dmarc-pipe refused, by kind and reason: broken (or past a limit), "
+				  "not_our_domain (report_domains), not_authenticated (report_auth).", "counter", out, err);
 	snprintf(key, sizeof key, "{%s}:consumed", c->key_prefix);
 	if (rc == DP_OK)
 		rc = hash_samples(r, key, "dmarc_consume_entries_total", NULL,

@@ -56,6 +56,36 @@ identity_known(void *arg, struct report *rep, bool *skip, struct dp_error *err)
 	return a->hook->fn(a->hook->arg, a->view.rid, skip, err);
 }
 
+/*
+ * With report_domains: the report's policy domain and every record's
+ * header_from must be ours.  A report about us names no other domain in
+ * header_from (the policy was found from it), so one that does is not a
+ * reporter's honest report: refused whole.
+ */
+static enum dp_status
+aggregate_ours(struct aggregate *a, const struct conf *c, struct kind_parse *out, struct dp_error *err)
+{
+	struct kind_cursor cur = { 0, 0 };
+	const char *name = NULL;
+	int more;
+
+	report_view(a->rep, &a->view);
+	if (!kind_domain_ours(c, a->view.domain, a->view.domain ? strlen(a->view.domain) : 0, out))
+		goto refuse;
+	if (report_seek(a->rep, &cur, 0) < 0)
+		return dp_fail_errno(err, DP_TEMPFAIL, "cannot read back the report's records");
+	while ((more = report_next(a->rep, &cur, &a->cur)) > 0)
+		if ((name = a->cur.header_from) && !kind_domain_ours(c, name, strlen(name), out))
+			goto refuse;
+	if (more < 0)
+		return dp_fail_errno(err, DP_TEMPFAIL, "cannot read back the report's records");
+	return DP_OK;
+refuse:
+	out->meant = true;
+	out->complete = false;
+	return dp_fail(err, DP_REFUSE, "not one of report_domains");
+}
+
 static enum dp_status
 aggregate_parse(void *state, const struct kind_input *in, const struct conf *c,
 		const struct kind_hook *hook, struct kind_parse *out, struct dp_error *err)
@@ -78,6 +108,8 @@ aggregate_parse(void *state, const struct kind_input *in, const struct conf *c,
 			 xr.mended);
 	if (rc == DP_OK && !xr.complete && !xr.skipped)
 		out->not_report = "XML without a <feedback> report";
+	if (rc == DP_OK && xr.complete && c->report_domains)
+		rc = aggregate_ours(a, c, out, err);
 	return rc;
 }
 

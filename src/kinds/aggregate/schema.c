@@ -76,6 +76,7 @@ aggregate_describe(struct fields *f)
 
 	aggregate_report_fields(&r, f);
 	aggregate_record_fields(&c, f);
+	origin_fields(NULL, f);
 }
 
 const struct kind_schema aggregate_schema = { AGGREGATE_NAME, AGGREGATE_STREAM, aggregate_describe };

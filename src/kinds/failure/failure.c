@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "arf.h"
+#include "domain.h"
 #include "kind.h"
 #include "schema.h"
 
@@ -45,15 +46,35 @@ failure_free(void *state)
 	free(f);
 }
 
+/* With report_domains: the Reported-Domain, or else the reported message's From domain, must be ours. */
+static bool
+failure_ours(const struct arf_report *r, const struct conf *c, struct kind_parse *out)
+{
+	const char *d = r->reported_domain;
+	size_t len = d ? strlen(d) : 0;
+
+	if (!d)
+		d = domain_of_address(r->header_from, &len);
+	return kind_domain_ours(c, d, len, out);
+}
+
 static enum dp_status
 failure_parse(void *state, const struct kind_input *in, const struct conf *c, const struct kind_hook *hook,
 	      struct kind_parse *out, struct dp_error *err)
 {
 	struct failure *f = state;
 
+	enum dp_status rc;
+
 	(void)hook;	/* one record: parsed whole, then looked up */
 	arena_reset(&f->arena);
-	return arf_read(in->feedback, c, &f->arena, &f->rep, out, err);
+	rc = arf_read(in->feedback, c, &f->arena, &f->rep, out, err);
+	if (rc == DP_OK && out->complete && c->report_domains && !failure_ours(&f->rep, c, out)) {
+		out->meant = true;
+		out->complete = false;
+		rc = dp_fail(err, DP_REFUSE, "not one of report_domains");
+	}
+	return rc;
 }
 
 static void

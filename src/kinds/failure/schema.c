@@ -44,6 +44,7 @@ failure_describe(struct fields *f)
 	struct arf_report r = { 0 };
 
 	failure_record_fields(&r, f);
+	origin_fields(NULL, f);
 }
 
 const struct kind_schema failure_schema = { FAILURE_NAME, FAILURE_STREAM, failure_describe };

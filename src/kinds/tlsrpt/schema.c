@@ -53,6 +53,7 @@ tlsrpt_describe(struct fields *f)
 
 	tlsrpt_report_fields(&r, f);
 	tlsrpt_record_fields(&p, f);
+	origin_fields(NULL, f);
 }
 
 const struct kind_schema tlsrpt_schema = { TLSRPT_NAME, TLSRPT_STREAM, tlsrpt_describe };

@@ -39,15 +39,45 @@ tlsrpt_free(void *state)
 	free(t);
 }
 
+/*
+ * With report_domains: a TLS report may cover several of the sender's
+ * policy domains; the policies about ours are kept (in their order, as
+ * records 0..), the others dropped; none left refuses the report.
+ */
+static enum dp_status
+tlsrpt_ours(struct tls_report *r, const struct conf *c, struct kind_parse *out, struct dp_error *err)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < r->npolicies; i++) {
+		const char *d = r->policies[i].policy_domain;
+
+		if (kind_domain_ours(c, d, d ? strlen(d) : 0, out))
+			r->policies[kept++] = r->policies[i];
+	}
+	out->dropped = r->npolicies - kept;
+	r->npolicies = kept;
+	if (kept)
+		return DP_OK;
+	out->meant = true;
+	out->complete = false;
+	return dp_fail(err, DP_REFUSE, "not one of report_domains");
+}
+
 static enum dp_status
 tlsrpt_parse(void *state, const struct kind_input *in, const struct conf *c, const struct kind_hook *hook,
 	     struct kind_parse *out, struct dp_error *err)
 {
 	struct tlsrpt *t = state;
 
+	enum dp_status rc;
+
 	(void)hook;	/* a TLS report is small: parsed whole, then looked up */
 	arena_reset(&t->arena);
-	return tls_report_read(in->doc, c, &t->arena, &t->rep, out, err);
+	rc = tls_report_read(in->doc, c, &t->arena, &t->rep, out, err);
+	if (rc == DP_OK && out->complete && c->report_domains)
+		rc = tlsrpt_ours(&t->rep, c, out, err);
+	return rc;
 }
 
 static void
