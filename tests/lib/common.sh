@@ -138,12 +138,14 @@ pick_ports() {
 	exit 1
 }
 
-# readme_block NAME: the commands of the README's block marked
-# "<!-- operator-test: NAME -->", without their indentation.
+# readme_block NAME: the lines of the README's indented block marked
+# "<!-- operator-test: NAME -->", without their indentation (empty lines
+# between its lines kept).
 readme_block() {
 	awk -v mark="<!-- operator-test: $1 -->" '
 		$0 == mark { on = 1; next }
-		on && /^    / { sub(/^    /, ""); print; seen = 1; next }
+		on && /^    / { sub(/^    /, ""); printf "%s", blanks; blanks = ""; print; seen = 1; next }
+		on && seen && /^$/ { blanks = blanks "\n"; next }
 		on && seen { exit }' "$top_srcdir/README.md"
 }
 
