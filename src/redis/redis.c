@@ -24,6 +24,7 @@ struct redis {
 	redisContext *ctx;		/* NULL when not connected */
 	char addr[300];			/* the server, for messages: where we are or were last connected */
 	bool in_multi;			/* a MULTI is open on this connection */
+	uint64_t connections;		/* connections made so far: which one ctx is */
 	/* Redis Cluster (cluster.h) */
 	unsigned slot;			/* of {key_prefix} */
 	struct hostport node;		/* where ctx is connected */
@@ -56,6 +57,12 @@ redis_new(const struct conf *c)
 	if (c->redis_cluster)
 		r->slot = cluster_slot(c->key_prefix, strlen(c->key_prefix));
 	return r;
+}
+
+uint64_t
+redis_connection(const struct redis *r)
+{
+	return r->ctx ? r->connections : 0;
 }
 
 void
@@ -232,6 +239,7 @@ redis_connect(struct redis *r, struct dp_error *err)
 		r->ctx = sentinel_connect(c, &o, r->addr, sizeof r->addr, err);
 	if (!r->ctx)
 		return DP_TEMPFAIL;
+	r->connections++;
 	log_debug("connected to redis at %s%s", r->addr, r->asking ? " (ASKING)" : "");
 	return DP_OK;
 }

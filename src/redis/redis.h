@@ -15,6 +15,7 @@
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "status.h"
@@ -82,6 +83,13 @@ enum dp_status redis_wait_replicas(struct redis *r, const char *what, struct dp_
  * are used up.
  */
 bool redis_follow_redirect(struct redis *r, unsigned attempt);
+
+/*
+ * Which connection is open: a number that changes with every new one, 0
+ * when none is.  State a server keeps per connection (WATCH) holds while
+ * it stays the same.
+ */
+uint64_t redis_connection(const struct redis *r);
 
 /* Drop the connection (the next command reconnects). */
 void redis_disconnect(struct redis *r);

@@ -57,6 +57,18 @@ struct store {
 	struct resp_fields prefix;	/* an entry's leading fields: the report's, once per report */
 	struct resp_fields row;		/* one record's own fields */
 	struct buf scratch;		/* for the flat form of lists */
+
+	/*
+	 * Round trips saved per report.  store_lookup leaves the marker it
+	 * read WATCHed: while the connection is the same and nothing else was
+	 * watched since, begin_report need not watch and read it again.  A
+	 * kind's stream key, once seen to hold a stream (or nothing), is not
+	 * asked about again on the same connection.
+	 */
+	uint64_t watched_on;		/* the connection store_lookup watched on; 0: none */
+	char watched_rid[RID_HEX_LEN + 1];
+	struct store_marker watched;	/* what it read */
+	uint64_t typed_on[KIND_COUNT];	/* per kind: the connection its stream key was checked on */
 };
 
 struct store *
@@ -335,39 +347,19 @@ expect(struct store *s, int want, const char *what, struct dp_error *err)
 	return reply;
 }
 
-enum dp_status
-store_lookup(struct store *s, const char *rid, struct store_marker *m, struct dp_error *err)
-{
-	const char *argv[5] = { "HMGET", marker_of(s, rid), "next", "total", "done" };
-	size_t lens[5] = { 5, strlen(argv[1]), 4, 5, 4 };
-	redisReply *reply = redis_command(s->redis, 5, argv, lens, WHAT_LOOKUP, err);
-	enum dp_status rc = DP_OK;
-
-	memset(m, 0, sizeof *m);
-	if (!reply)
-		return DP_TEMPFAIL;
-	if (parse_marker(reply, m) < 0)
-		rc = redis_reply_fail(s->redis, reply, WHAT_LOOKUP, err);
-	freeReplyObject(reply);
-	return rc;
-}
-
-/*
- * Before the first chunk: UNWATCH what an earlier report left watched,
- * WATCH this marker, read it, and check that the stream key holds a
- * stream (a string there would fail the XADDs after the marker moved).
- */
+/* UNWATCH what an earlier report left watched, WATCH marker and read it into m: one round trip. */
 static enum dp_status
-begin_report(struct store *s, const char *marker, struct store_marker *m, struct dp_error *err)
+watch_marker(struct store *s, const char *marker, struct store_marker *m, struct dp_error *err)
 {
-	const char *unwatch[] = { "UNWATCH", NULL }, *type[] = { "TYPE", s->stream_key, NULL };
+	const char *unwatch[] = { "UNWATCH", NULL };
 	struct buf *b = &s->batch[0];
 	redisReply *reply;
 	enum dp_status rc = DP_OK;
 	int i;
 
+	memset(m, 0, sizeof *m);
 	buf_reset(b);
-	if (resp_cmd(b, unwatch) < 0 || resp_watch_marker(b, marker) < 0 || resp_cmd(b, type) < 0)
+	if (resp_cmd(b, unwatch) < 0 || resp_watch_marker(b, marker) < 0)
 		return dp_fail_errno(err, DP_TEMPFAIL, "cannot build a Redis command");
 	if (redis_append_resp(s->redis, b->data, b->len, WHAT_LOOKUP, err) != DP_OK)
 		return DP_TEMPFAIL;
@@ -381,11 +373,84 @@ begin_report(struct store *s, const char *marker, struct store_marker *m, struct
 	if (parse_marker(reply, m) < 0)
 		rc = redis_reply_fail(s->redis, reply, WHAT_LOOKUP, err);
 	freeReplyObject(reply);
+	return rc;
+}
+
+enum dp_status
+store_lookup(struct store *s, const char *rid, struct store_marker *m, struct dp_error *err)
+{
+	enum dp_status rc;
+	unsigned attempt;
+
+	s->watched_on = 0;
+	/* A cluster slot that moved: ask where it is now. */
+	for (attempt = 0;; attempt++) {
+		rc = watch_marker(s, marker_of(s, rid), m, err);
+		if (rc == DP_OK || !redis_follow_redirect(s->redis, attempt))
+			break;
+		dp_error_clear(err);
+	}
+	if (rc != DP_OK) {
+		/* Replies may still be owed: start afresh. */
+		redis_disconnect(s->redis);
+		return rc;
+	}
+	s->watched_on = redis_connection(s->redis);
+	memcpy(s->watched_rid, rid, sizeof s->watched_rid);
+	s->watched = *m;
+	return DP_OK;
+}
+
+/*
+ * Before the first chunk: UNWATCH what an earlier report left watched,
+ * WATCH this marker, read it, and check that the stream key holds a
+ * stream (a string there would fail the XADDs after the marker moved).
+ * What store_lookup did for this report on this connection is not done
+ * again, nor the check of a stream key already checked on it.
+ */
+static enum dp_status
+begin_report(struct store *s, const struct kind_report *r, const char *marker, struct store_marker *m,
+	     struct dp_error *err)
+{
+	const char *unwatch[] = { "UNWATCH", NULL }, *type[] = { "TYPE", s->stream_key, NULL };
+	struct buf *b = &s->batch[0];
+	redisReply *reply;
+	enum dp_status rc = DP_OK;
+	uint64_t conn = redis_connection(s->redis);
+	size_t k = kind_index(r->kind);
+	bool watched = conn && s->watched_on == conn && !strcmp(s->watched_rid, r->rid);
+	int i;
+
+	if (watched && s->typed_on[k] == conn) {
+		*m = s->watched;
+		return DP_OK;
+	}
+	buf_reset(b);
+	if ((!watched && (resp_cmd(b, unwatch) < 0 || resp_watch_marker(b, marker) < 0)) || resp_cmd(b, type) < 0)
+		return dp_fail_errno(err, DP_TEMPFAIL, "cannot build a Redis command");
+	if (redis_append_resp(s->redis, b->data, b->len, WHAT_LOOKUP, err) != DP_OK)
+		return DP_TEMPFAIL;
+	if (watched) {
+		*m = s->watched;
+	} else {
+		for (i = 0; i < 2; i++) {
+			if (!(reply = expect(s, REDIS_REPLY_STATUS, WHAT_LOOKUP, err)))
+				return DP_TEMPFAIL;
+			freeReplyObject(reply);
+		}
+		if (!(reply = expect(s, 0, WHAT_LOOKUP, err)))
+			return DP_TEMPFAIL;
+		if (parse_marker(reply, m) < 0)
+			rc = redis_reply_fail(s->redis, reply, WHAT_LOOKUP, err);
+		freeReplyObject(reply);
+	}
 	if (!(reply = expect(s, REDIS_REPLY_STATUS, WHAT_LOOKUP, err)))
 		return DP_TEMPFAIL;
 	if (rc == DP_OK && strcmp(reply->str, "stream") && strcmp(reply->str, "none"))
 		rc = dp_fail(err, DP_TEMPFAIL, "redis: %s holds a %s, not a stream", s->stream_key, reply->str);
 	freeReplyObject(reply);
+	if (rc == DP_OK)
+		s->typed_on[k] = redis_connection(s->redis);
 	return rc;
 }
 
@@ -491,7 +556,9 @@ store_attempt(struct store *s, const struct kind_report *r, const struct store_m
 	if (settled(known, r, res) || r->nrecords == 0)
 		return DP_OK;
 	stream_of(s, r->kind);
-	if ((rc = begin_report(s, marker, &m, err)) != DP_OK)
+	rc = begin_report(s, r, marker, &m, err);
+	s->watched_on = 0;	/* used, or stale: the batches below watch and unwatch */
+	if (rc != DP_OK)
 		goto out;
 	if (settled(&m, r, res))
 		goto out;
