@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -34,16 +35,23 @@ struct work {
 enum note_type {
 	NOTE_TOTAL,		/* n: the messages there are (when counted for the progress line) */
 	NOTE_UNREADABLE,	/* path, err; n: 1 from a worker (a message), 0 from the finder */
-	NOTE_OUTCOME,		/* outcome */
+	NOTE_OUTCOMES,		/* outcomes: of a worker's messages since its last note */
 	NOTE_SENT,		/* n: the messages handed out, all of them */
 };
 struct note {
 	uint8_t type;
 	int err;
 	uint64_t n;
-	struct outcome outcome;
+	struct outcomes outcomes;
 	char path[PATH_MAX];	/* sent up to its NUL */
 };
+
+/* Free heap a worker keeps from message to message instead of returning it. */
+#define WORKER_KEEP_FREE (8 << 20)
+
+/* A worker's outcomes go to the parent this often: one wake-up for many messages. */
+#define NOTE_EVERY 64
+#define NOTE_SECONDS 0.1
 
 #define PROGRESS_TTY_SECONDS 0.25
 #define PROGRESS_LINE_SECONDS 5.0
@@ -70,8 +78,8 @@ send_all(int fd, const void *p, size_t len)
 static void
 send_note(int fd, struct note *n)
 {
-	send_all(fd, n, n->type == NOTE_OUTCOME || n->type == NOTE_UNREADABLE ?
-			offsetof(struct note, path) + strlen(n->path) + 1 : offsetof(struct note, outcome));
+	send_all(fd, n, n->type == NOTE_UNREADABLE ? offsetof(struct note, path) + strlen(n->path) + 1 :
+			n->type == NOTE_OUTCOMES ? offsetof(struct note, path) : offsetof(struct note, outcomes));
 }
 
 /* The finder: walks the paths once to count (for the progress line), once to hand out. */
@@ -177,77 +185,99 @@ finder_run(int work_fd, int note_fd, char *const *paths, int n)
 	send_note(note_fd, &note);
 }
 
-/* A worker: messages from work_fd until it is closed, an outcome each to note_fd. */
+/*
+ * One message handed out, delivered into res.  false when it could not be
+ * opened (note says why); *mbox_fd and open_path keep an mbox open from
+ * one of its messages to the next, as they come in order.
+ */
+static bool
+deliver_work(struct pipeline *pl, const struct deliver_opts *o, const struct work *w, int *mbox_fd,
+	     char *open_path, struct message_result *res, struct note *note)
+{
+	char name[PATH_MAX];
+	int fd;
+
+	if (w->mbox) {
+		if (strcmp(open_path, w->path)) {
+			if (*mbox_fd >= 0)
+				close(*mbox_fd);
+			open_path[0] = '\0';
+			if ((*mbox_fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0)
+				snprintf(open_path, PATH_MAX, "%s", w->path);
+		}
+		snprintf(name, sizeof name, "%.*s#%u", PATH_MAX - 16, w->path, w->index);
+		if (*mbox_fd >= 0) {
+			deliver_mbox_message(pl, o, *mbox_fd, (off_t)w->off, w->len, name, res);
+			return true;
+		}
+	} else if ((fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
+		deliver_fd(pl, o, fd, w->path, res);
+		close(fd);
+		return true;
+	} else if (errno == ENOENT) {
+		/* In a live Maildir, moved from new/ to cur/ since it was found: the next run has it. */
+		memset(res, 0, sizeof *res);
+		res->status = MSG_TEMPFAIL;
+		snprintf(res->reason, sizeof res->reason, "%.*s: moved or removed since it was found",
+			 (int)(sizeof res->reason - 40), w->path);
+		log_err("%s", res->reason);
+		return true;
+	}
+	note->type = NOTE_UNREADABLE;
+	note->err = errno;
+	note->n = 1;	/* a message found, so one done */
+	snprintf(note->path, sizeof note->path, "%s", w->mbox ? name : w->path);
+	return false;
+}
+
+/*
+ * A worker: messages from work_fd until it is closed.  Their outcomes go
+ * to note_fd added up, every NOTE_EVERY messages or NOTE_SECONDS, and at
+ * once after a deferral (the parent stops the run on too many in a row).
+ */
 static void
 worker_run(struct pipeline *pl, const struct deliver_opts *o, int work_fd, int note_fd)
 {
 	struct work w;
-	char open_path[PATH_MAX] = "", name[PATH_MAX];
+	struct note pending = { .type = NOTE_OUTCOMES };
+	char open_path[PATH_MAX] = "";
 	int mbox_fd = -1;
+	double sent_at = tally_now();
 
+	/*
+	 * Message after message allocates and frees the same few hundred
+	 * kilobytes: keep them rather than give them back to the kernel and
+	 * fault them in again each time (up to WORKER_KEEP_FREE).
+	 */
+	mallopt(M_TRIM_THRESHOLD, WORKER_KEEP_FREE);
+	mallopt(M_MMAP_THRESHOLD, WORKER_KEEP_FREE);
 	while (!stop_asked) {
 		struct message_result res;
-		struct note note = { .type = NOTE_OUTCOME };
+		struct note note = { .type = NOTE_UNREADABLE };
 		ssize_t got = recv(work_fd, &w, sizeof w, 0);
-		size_t i;
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= (ssize_t)offsetof(struct work, path))
 			break;	/* closed: every message is handed out */
 		w.path[sizeof w.path - 1] = '\0';
-		if (w.mbox) {
-			/* An mbox's messages come in order: keep it open from one to the next. */
-			if (strcmp(open_path, w.path)) {
-				if (mbox_fd >= 0)
-					close(mbox_fd);
-				open_path[0] = '\0';
-				if ((mbox_fd = open(w.path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0)
-					snprintf(open_path, sizeof open_path, "%s", w.path);
-			}
-			snprintf(name, sizeof name, "%.*s#%u", PATH_MAX - 16, w.path, w.index);
-			if (mbox_fd < 0) {
-				note.type = NOTE_UNREADABLE;
-				note.err = errno;
-			} else {
-				deliver_mbox_message(pl, o, mbox_fd, (off_t)w.off, w.len, name, &res);
-			}
-		} else {
-			int fd = open(w.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-			if (fd < 0 && errno == ENOENT) {
-				/* In a live Maildir, moved from new/ to cur/ since it was found: the next run has it. */
-				memset(&res, 0, sizeof res);
-				res.status = MSG_TEMPFAIL;
-				snprintf(res.reason, sizeof res.reason, "%.*s: moved or removed since it was found", (int)(sizeof res.reason - 40), w.path);
-				log_err("%s", res.reason);
-			} else if (fd < 0) {
-				note.type = NOTE_UNREADABLE;
-				note.err = errno;
-			} else {
-				deliver_fd(pl, o, fd, w.path, &res);
-				close(fd);
-			}
-		}
-		if (note.type == NOTE_UNREADABLE) {
+		if (!deliver_work(pl, o, &w, &mbox_fd, open_path, &res, &note)) {
 			char clean[512];
 
-			note.n = 1;	/* a message found, so one done */
-			snprintf(note.path, sizeof note.path, "%s", w.mbox ? name : w.path);
 			log_err("cannot read %s: %s", esc_log(clean, sizeof clean, note.path), strerror(note.err));
-		} else {
-			note.outcome.status = (uint8_t)res.status;
-			for (i = 0; i < KIND_COUNT; i++)
-				note.outcome.per_kind[i] = res.per_kind[i];
-			note.outcome.duplicates = res.duplicates;
-			note.outcome.refused = res.refused;
-			note.outcome.records = res.records;
-			if (res.status == MSG_TEMPFAIL)
-				snprintf(note.outcome.reason, sizeof note.outcome.reason, "%s", res.reason);
-			note.path[0] = '\0';
+			send_note(note_fd, &note);
+			continue;
 		}
-		send_note(note_fd, &note);
+		outcomes_add(&pending.outcomes, &res);
+		if (pending.outcomes.messages >= NOTE_EVERY || res.status == MSG_TEMPFAIL ||
+		    tally_now() - sent_at >= NOTE_SECONDS) {
+			send_note(note_fd, &pending);
+			memset(&pending.outcomes, 0, sizeof pending.outcomes);
+			sent_at = tally_now();
+		}
 	}
+	if (pending.outcomes.messages)
+		send_note(note_fd, &pending);
 	if (mbox_fd >= 0)
 		close(mbox_fd);
 }
@@ -267,8 +297,8 @@ take_note(struct tally *t, const struct note *n, uint64_t *sent)
 		tally_unreadable(t, n->path, n->err);
 		t->done += n->n;	/* a worker's: a message found that it could not open */
 		break;
-	case NOTE_OUTCOME:
-		tally_add(t, &n->outcome);
+	case NOTE_OUTCOMES:
+		tally_add(t, &n->outcomes);
 		break;
 	}
 }

@@ -26,26 +26,48 @@ tally_init(struct tally *t)
 }
 
 void
-tally_add(struct tally *t, const struct outcome *o)
+outcomes_add(struct outcomes *o, const struct message_result *r)
 {
 	size_t i;
 
-	t->done++;
+	o->messages++;
+	for (i = 0; i < KIND_COUNT; i++)
+		o->per_kind[i] += r->per_kind[i];
+	o->records += r->records;
+	o->duplicates += r->duplicates;
+	o->refused += r->refused;
+	if (r->status == MSG_REJECTED)
+		o->rejected++;
+	if (r->status != MSG_TEMPFAIL) {
+		o->deferred_tail = 0;
+		return;
+	}
+	o->deferred++;
+	o->deferred_tail++;
+	if (!o->first_deferral[0])
+		snprintf(o->first_deferral, sizeof o->first_deferral, "%s", r->reason);
+}
+
+void
+tally_add(struct tally *t, const struct outcomes *o)
+{
+	size_t i;
+
+	t->done += o->messages;
 	for (i = 0; i < KIND_COUNT; i++)
 		t->per_kind[i] += o->per_kind[i];
 	t->records += o->records;
 	t->duplicates += o->duplicates;
 	t->refused += o->refused;
-	if (o->status == MSG_REJECTED)
-		t->rejected++;
-	if (o->status != MSG_TEMPFAIL) {
-		t->deferred_in_a_row = 0;
-		return;
-	}
-	t->deferred++;
-	t->deferred_in_a_row++;
-	if (!t->first_deferral[0])
-		snprintf(t->first_deferral, sizeof t->first_deferral, "%s", o->reason);
+	t->rejected += o->rejected;
+	t->deferred += o->deferred;
+	/* In a row: across workers, as the notes arrive. */
+	if (o->deferred_tail == o->messages)
+		t->deferred_in_a_row += o->deferred_tail;
+	else
+		t->deferred_in_a_row = o->deferred_tail;
+	if (o->deferred && !t->first_deferral[0])
+		snprintf(t->first_deferral, sizeof t->first_deferral, "%s", o->first_deferral);
 }
 
 void

@@ -17,14 +17,23 @@
 #include "kind.h"
 #include "status.h"
 
-/* One message's outcome as a worker reports it. */
-struct outcome {
-	uint8_t status;			/* enum message_status */
-	unsigned per_kind[KIND_COUNT];	/* reports of each kind */
-	unsigned duplicates, refused;
+struct message_result;
+
+/*
+ * The outcomes of a run of messages, as a worker adds them up and sends
+ * them: one note for many messages, not a wake-up of the parent each.
+ */
+struct outcomes {
+	uint32_t messages;
+	uint32_t per_kind[KIND_COUNT];	/* reports of each kind */
+	uint32_t duplicates, refused, rejected, deferred;
+	uint32_t deferred_tail;		/* of the deferred, how many in a row at the end */
 	uint64_t records;
-	char reason[DP_REASON_MAX];	/* tempfail: why */
+	char first_deferral[DP_REASON_MAX];	/* why the first deferred one was */
 };
+
+/* One message's result added to o. */
+void outcomes_add(struct outcomes *o, const struct message_result *r);
 
 struct tally {
 	uint64_t total;			/* messages found, once counted; 0 until then */
@@ -40,7 +49,7 @@ struct tally {
 };
 
 void tally_init(struct tally *t);
-void tally_add(struct tally *t, const struct outcome *o);
+void tally_add(struct tally *t, const struct outcomes *o);
 void tally_unreadable(struct tally *t, const char *path, int err);
 
 /* The progress line to fp: redrawn in place when tty. */
