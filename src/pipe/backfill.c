@@ -303,7 +303,7 @@ take_note(struct tally *t, const struct note *n, uint64_t *sent)
 	}
 }
 
-/* Start a child that runs fn and exits; -1 when fork fails. */
+/* fork(), the child with SIGTERM asking it to stop after its message; -1 when fork fails. */
 static pid_t
 spawn(void)
 {
