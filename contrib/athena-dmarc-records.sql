@@ -45,7 +45,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS dmarc_records (
   `spf_domains` string,
   `spf_scopes` string,
   `spf_results` string,
-  `spf_human_results` string
+  `spf_human_results` string,
+  `mail_auth` string,
+  `mail_from_domain` string
 )
 PARTITIONED BY (dt string)
 ROW FORMAT DELIMITED

@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS dmarc_records (
   spf_scopes TEXT,
   spf_results TEXT,
   spf_human_results TEXT,
+  mail_auth TEXT,
+  mail_from_domain TEXT,
   PRIMARY KEY (stream_id)
 );
 

@@ -52,7 +52,7 @@ batch_ids() {
 	done
 }
 
-echo "1..53"
+echo "1..54"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -144,13 +144,17 @@ if command -v sqlite3 > /dev/null; then
 	is "contrib/sqlite-dmarc-records.sql: every row loads" \
 		"$(sqlite3 "$work/dmarc.db" 'SELECT count(*), sum(count) FROM dmarc_records')" \
 		"$(rcli XLEN '{csv}:records')|$(sum_count csv)"
+	is "... every column of the batch file is one of the table's" \
+		"$(sqlite3 "$work/dmarc.db" "SELECT DISTINCT mail_auth || ' ' || mail_from_domain FROM dmarc_records")" \
+		"unchecked receiver.example"
 	is "a comma inside a list item survives the CSV" \
 		"$(sqlite3 "$work/dmarc.db" "SELECT reason_comments FROM dmarc_records WHERE reason_comments LIKE 'mailing%'")" \
 		'mailing list\x2c probably,'
 else
 	echo "ok $((n + 1)) # SKIP sqlite3 is not installed (tests/tools/install-deps installs it)"
 	echo "ok $((n + 2)) # SKIP sqlite3 is not installed"
-	n=$((n + 2))
+	echo "ok $((n + 3)) # SKIP sqlite3 is not installed"
+	n=$((n + 3))
 fi
 
 # --- trimming: only what every group has consumed, only once old enough -------
