@@ -10,7 +10,7 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 corpus=${DP_CORPUS:-$top_srcdir/../shared/corpus}
 check=${DP_CORPUS_CHECK:-$corpus/../tools/corpus-check}
 
-echo "1..26"
+echo "1..27"
 
 # mboxrd OUT FILE...: the files as one mbox, "From " lines quoted as mboxrd does.
 cat > "$work/mboxrd.py" <<'PY'
@@ -195,6 +195,9 @@ ok "an mbox cut short: exit 0, the whole message stored, the cut one refused" \
 	    ! $(grep 'input="[^"]*cut.mbox#2"' "$work/cut.err" | grep -c 'status=rejected') )) "$(grep event=summary "$work/cut.err")"
 ok "the cut message is quarantined as it was in the mbox" \
 	$(( $(ls "$work/q" | wc -l) != 1 )) "$(ls "$work/q")"
+"$DMARC_PIPE" -c "$work/cut.conf" --no-progress "$work/cut.mbox" 2> /dev/null
+ok "run again: still one file in the quarantine, named by its content" \
+	$(( $? != 0 || $(ls "$work/q" | wc -l) != 1 || $(ls -a "$work/q" | grep -c '^\.new') != 0 )) "$(ls -a "$work/q")"
 
 # 8. The progress line: on a terminal, redrawn in place; elsewhere, plain lines.
 "$DMARC_PIPE" --dry-run --progress "$work/big" 2> "$work/progress.err" > /dev/null

@@ -1,8 +1,11 @@
 /*
  * quarantine.h - keeping a copy of a message that could not be used.
  *
- * Files are created new (O_EXCL, never overwriting, never following a
- * link), mode 0600, written whole and fsync'ed before we say they exist.
+ * A file is named by its content, <first 32 hex digits of its SHA-256>.eml,
+ * so a message kept again (a backfill run twice, a redelivery) is still
+ * one file.  It is written under a temporary name of its own (.new.*,
+ * O_EXCL, never following a link), mode 0600, fsync'ed, then renamed:
+ * under its name a file is always whole.
  */
 #ifndef DP_QUARANTINE_H
 #define DP_QUARANTINE_H
