@@ -130,7 +130,7 @@ struct kind {
 	enum dp_status (*parse)(void *state, const struct kind_input *in, const struct conf *c,
 				const struct kind_hook *hook, struct kind_parse *out, struct dp_error *err);
 
-	/* The report in state (after a refusal or a skip: as far as it was read). */
+	/* The report in state (after a refusal or a skip: as far as it was read); all of out, origin NULL. */
 	void (*view)(void *state, struct kind_report *out);
 
 	/*

@@ -118,6 +118,7 @@ aggregate_view(void *state, struct kind_report *out)
 {
 	struct aggregate *a = state;
 
+	memset(out, 0, sizeof *out);	/* origin: the pipeline's to set */
 	report_view(a->rep, &a->view);
 	out->kind = &kind_aggregate;
 	out->state = a;
