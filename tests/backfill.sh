@@ -168,8 +168,11 @@ printf 'syslog = no\nredis_socket = %s\nkey_prefix = gone\n' "$work/nothing.sock
 "$DMARC_PIPE" -c "$work/gone.conf" --no-progress "$work/big" 2> "$work/gone.err"
 rc=$?
 ok "Redis down: exit 75" $(( rc != 75 )) "rc=$rc"
+# How many are deferred before the stop lands depends on how fast the worker is: at least 10.
+deferred=$(sed -n 's/^dmarc-pipe: .*, deferred \([0-9]*\)[,;].*/\1/p' "$work/gone.err" | tail -1)
 ok "the summary says how many were deferred, the first reason, and that it stopped" \
-	$(( ! $(grep -c "^dmarc-pipe: .*deferred 1[0-9]*, not tried [0-9]*; first deferral: .*nothing.sock.*; stopped after 10 deferrals in a row$" "$work/gone.err") )) \
+	$(( ${deferred:-0} < 10 ||
+	    ! $(grep -cE "^dmarc-pipe: .*deferred [0-9]+(, not tried [0-9]+)?; first deferral: .*nothing.sock.*; stopped after 10 deferrals in a row$" "$work/gone.err") )) \
 	"$(tail -1 "$work/gone.err")"
 
 # 6. Exit status for the command line.
