@@ -401,13 +401,11 @@ backfill_run(struct pipeline *pl, const struct deliver_opts *o, char *const *pat
 			died++;
 	}
 	/* Messages handed to a worker that died are deferred: the next run has them. */
-	if (sent != UINT64_MAX && sent > t.done) {
-		uint64_t lost = sent - t.done;
-
-		if (died && !t.first_deferral[0])
+	if (died && sent != UINT64_MAX && sent > t.done) {
+		t.deferred += sent - t.done;
+		t.done = sent;
+		if (!t.first_deferral[0])
 			snprintf(t.first_deferral, sizeof t.first_deferral, "a worker died");
-		if (died)
-			t.deferred += lost, t.done += lost;
 	}
 	if (nchildren <= bo->jobs || (sent == UINT64_MAX && !stopping)) {
 		/* A fork failed or the finder died: not every message was tried. */
