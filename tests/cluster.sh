@@ -79,6 +79,7 @@ conf() {	# FILE [lines...]: dmarc-pipe's settings, or $conf_user's
 		echo "redis_connect_timeout_ms = 500"
 		echo "redis_timeout_ms = 5000"
 		echo "key_prefix = c"
+		echo "$SOURCES_CONF"
 		printf '%s\n' "${@:2}"
 	} > "$1"
 }

@@ -42,6 +42,7 @@ redis_socket = $sock
 key_prefix = prom
 metrics_listen = 127.0.0.1:$mport
 ndjson_dir = $work/ndjson
+$SOURCES_CONF
 EOC
 for f in "$FIXTURES/mail-three-kinds.eml" "$FIXTURES/mail-zip.eml" "$FIXTURES/mail-two-reports.eml" \
 	"$FIXTURES/arf-netease.eml" "$FIXTURES/mail-tlsrpt-gzip.eml" "$FIXTURES/bad-pct.xml"; do

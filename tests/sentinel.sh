@@ -40,6 +40,7 @@ conf() {	# FILE PREFIX [lines...]: dmarc-pipe's settings, or $conf_user's
 		echo "redis_connect_timeout_ms = 500"
 		echo "redis_timeout_ms = 5000"
 		echo "key_prefix = $2"
+		echo "$SOURCES_CONF"
 		printf '%s\n' "${@:3}"
 	} > "$1"
 }

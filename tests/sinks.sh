@@ -80,6 +80,7 @@ round() {
 		batch_dir = $dir/batch
 		batch_seconds = 1
 		ndjson_dir = $dir/ndjson
+		$SOURCES_CONF
 	EOF
 	"$DMARC_PIPE" -c "$dir/conf" < "$work/big.eml" > /dev/null 2>&1
 	case $fault in

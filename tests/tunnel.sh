@@ -34,6 +34,7 @@ wait_for 10 through_tunnel || bail_out "no PONG through the tunnel on port $near
 conf() {	# FILE PORT
 	printf 'syslog = no\nredis_host = 127.0.0.1\nredis_port = %s\nredis_timeout_ms = 3000\nredis_connect_timeout_ms = 1000\nmetrics_listen =\nndjson_dir = %s\n' \
 		"$2" "$work/ndjson" > "$1"
+	echo "$SOURCES_CONF" >> "$1"
 }
 conf "$work/near.conf" "$near"
 "$DMARC_PIPE" -c "$work/near.conf" < "$FIXTURES/mail-zip.eml" > /dev/null 2> "$work/err"

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "conftable.h"
+#include "domain.h"
 #include "hostport.h"
 
 
@@ -33,6 +34,7 @@ static const struct conf_key shared_keys[] = {
 	{ "redis_timeout_ms", CT_UINT, OFF(redis_timeout_ms), 1, 3600000, "10000", "timeout of each Redis command" },
 	{ "redis_min_replicas", CT_UINT, OFF(redis_min_replicas), 0, 100, "0", "replicas that must acknowledge a message's writes (WAIT)" },
 	{ "redis_wait_timeout_ms", CT_UINT, OFF(redis_wait_timeout_ms), 1, 3600000, "2000", "how long to wait for them" },
+	{ "report_domains", CT_STRING, OFF(report_domains), 0, 0, "", "our domains: only reports about these and their subdomains (empty: any)" },
 	{ "key_prefix", CT_STRING, OFF(key_prefix), 0, 0, "dmarc", "Redis keys are {key_prefix}:..." },
 };
 #undef OFF
@@ -129,6 +131,7 @@ static int
 check_shared(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
 	const char *p;
+	char why[160];
 
 	if (!!c->redis_socket + !!c->redis_host + !!c->redis_sentinels + !!c->redis_cluster > 1) {
 		snprintf(errbuf, errlen, "%s: set one of redis_socket, redis_host, redis_sentinels and redis_cluster", path);
@@ -154,6 +157,10 @@ check_shared(const struct conf *c, const char *path, char *errbuf, size_t errlen
 	}
 	if (c->redis_username && !c->redis_password) {
 		snprintf(errbuf, errlen, "%s: redis_username needs redis_password", path);
+		return -1;
+	}
+	if (domain_list_check(c->report_domains, why, sizeof why) < 0) {
+		snprintf(errbuf, errlen, "%s: report_domains: %s", path, why);
 		return -1;
 	}
 	return 0;

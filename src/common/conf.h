@@ -54,8 +54,9 @@ struct conf {
 	/* dmarc-pipe.  Failure reports: keep third parties' personal data out of the records. */
 	bool failure_redact;
 
-	/* dmarc-pipe.  Intake: which reports are ours, and who may send them. */
+	/* Our domains (shared): dmarc-pipe takes reports about them alone, dmarc-consume rolls them up. */
 	char *report_domains;		/* owned; "a.example, b.example"; NULL = any domain */
+	/* dmarc-pipe.  Intake: who may send reports. */
 	char *authserv_id;		/* owned; our MTA's Authentication-Results id; NULL = not checked */
 	char *report_auth;		/* owned; "mark" or "require" */
 
@@ -101,6 +102,18 @@ struct conf {
 	unsigned batch_records;		/* records per batch file */
 	unsigned batch_seconds;		/* age at which an open batch is closed */
 	char *ndjson_dir;		/* owned; daily NDJSON files */
+	/* dmarc-consume: who sends as our domains (consume/sources/). */
+	bool dns_lookups;		/* forward-confirmed reverse DNS of each source */
+	char *dns_servers;		/* owned; "host:port, ..."; NULL = /etc/resolv.conf */
+	unsigned dns_timeout_ms;	/* the most one batch waits on DNS */
+	unsigned dns_cache_days;	/* lifetime of a name in the shared cache */
+	char *geoip_db;			/* owned; MMDB with country; NULL = none */
+	char *asn_db;			/* owned; MMDB with AS number and organisation; NULL = none */
+	char *services_file;		/* owned; the shipped sending-service table */
+	char *services_extra;		/* owned; the operator's additions and overrides; NULL = none */
+	char *approved_senders;		/* owned; which sources are ours, per domain; NULL = none */
+	unsigned rollup_days;		/* days of daily rollups kept; 0 = no rollups */
+	unsigned rollup_max_sources;	/* sources per domain and day; more fold into "other" */
 };
 
 /* Fill *c with who's built-in defaults (zero for the other program's fields). */

@@ -29,6 +29,17 @@ static const struct conf_key consume_keys[] = {
 	{ "batch_records", CT_UINT, OFF(batch_records), 1, 10000000, "32768", "records per batch file" },
 	{ "batch_seconds", CT_UINT, OFF(batch_seconds), 1, 86400, "60", "close a batch file this old" },
 	{ "ndjson_dir", CT_STRING, OFF(ndjson_dir), 0, 0, "", "write daily NDJSON files here (empty: off)" },
+	{ "dns_lookups", CT_BOOL, OFF(dns_lookups), 0, 0, "yes", "look up each source's reverse DNS, forward-confirmed" },
+	{ "dns_servers", CT_STRING, OFF(dns_servers), 0, 0, "", "DNS servers to ask: host:port, ... (empty: /etc/resolv.conf)" },
+	{ "dns_timeout_ms", CT_UINT, OFF(dns_timeout_ms), 50, 60000, "1500", "the most a batch of records waits on DNS" },
+	{ "dns_cache_days", CT_UINT, OFF(dns_cache_days), 1, 365, "7", "how long a name found is kept in Redis for every consumer" },
+	{ "geoip_db", CT_STRING, OFF(geoip_db), 0, 0, "", "MaxMind-format database with countries (empty: none)" },
+	{ "asn_db", CT_STRING, OFF(asn_db), 0, 0, "", "MaxMind-format database with AS numbers and organisations (empty: none)" },
+	{ "services_table", CT_STRING, OFF(services_file), 0, 0, PKGDATADIR "/services.tsv", "the sending services shipped with dmarc-pipe (empty: none)" },
+	{ "services_extra", CT_STRING, OFF(services_extra), 0, 0, "", "your own sending services, adding to and overriding the table (empty: none)" },
+	{ "approved_senders", CT_STRING, OFF(approved_senders), 0, 0, "", "which sources are yours, per domain (empty: none)" },
+	{ "rollup_days", CT_UINT, OFF(rollup_days), 0, 3660, "90", "days of daily rollups kept, back from the newest report (0: no rollups)" },
+	{ "rollup_max_sources", CT_UINT, OFF(rollup_max_sources), 1, 1000000, "10000", "sources per domain and day; more fold into \"other\"" },
 };
 #undef OFF
 

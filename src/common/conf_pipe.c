@@ -40,7 +40,6 @@ static const struct conf_key pipe_keys[] = {
 	{ "max_tlsrpt_policies", CT_UINT, OFF(max_tlsrpt_policies), 1, 1000000, "1000", "policies per TLS report" },
 	{ "max_tlsrpt_failure_details", CT_UINT, OFF(max_tlsrpt_failure_details), 1, 1000000, "1000", "failure-details per TLS report policy" },
 	{ "failure_redact", CT_BOOL, OFF(failure_redact), 0, 0, "yes", "drop subjects and the local parts of addresses from failure reports" },
-	{ "report_domains", CT_STRING, OFF(report_domains), 0, 0, "", "only reports about these domains and their subdomains (empty: any)" },
 	{ "authserv_id", CT_STRING, OFF(authserv_id), 0, 0, "", "read the Authentication-Results fields of this id (empty: not checked)" },
 	{ "report_auth", CT_STRING, OFF(report_auth), 0, 0, "mark", "mark: note how the report mail was authenticated; require: refuse it when it was not" },
 	{ "store", CT_STRING, OFF(store), 0, 0, "redis", "redis: store records in Redis (set redis_socket or another); none: only log them" },
@@ -55,8 +54,6 @@ const struct conf_table conf_pipe_keys = { pipe_keys, sizeof pipe_keys / sizeof 
 int
 conf_check_pipe(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
-	char why[160];
-
 	if (!c->store || (strcmp(c->store, "redis") && strcmp(c->store, "none"))) {
 		snprintf(errbuf, errlen, "%s: store must be redis or none", path);
 		return -1;
@@ -67,10 +64,6 @@ conf_check_pipe(const struct conf *c, const char *path, char *errbuf, size_t err
 	}
 	if (conf_report_auth_required(c) && !c->authserv_id) {
 		snprintf(errbuf, errlen, "%s: report_auth = require needs authserv_id", path);
-		return -1;
-	}
-	if (domain_list_check(c->report_domains, why, sizeof why) < 0) {
-		snprintf(errbuf, errlen, "%s: report_domains: %s", path, why);
 		return -1;
 	}
 	if (conf_store_none(c) && conf_has_redis(c)) {

@@ -61,6 +61,23 @@ strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	return 0;
 }
 
+uint32_t
+strtab_find(const struct strtab *t, const char *s, size_t len)
+{
+	uint32_t h = (uint32_t)hash_keyed(s, len);
+	size_t j;
+
+	if (!t->nslots)
+		return 0;
+	for (j = h & (t->nslots - 1); t->slots[j].id; j = (j + 1) & (t->nslots - 1)) {
+		const char *have = t->arena.data + t->slots[j].id - 1;
+
+		if (t->slots[j].hash == h && !memcmp(have, s, len) && have[len] == '\0')
+			return t->slots[j].id;
+	}
+	return 0;
+}
+
 const char *
 strtab_get(const struct strtab *t, uint32_t id)
 {

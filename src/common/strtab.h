@@ -27,6 +27,9 @@ struct strtab {
 
 /* Intern s[0..len); 0 with *id set (never 0), or -1 with errno. */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
+/* The id of s[0..len) when it was interned, else 0. */
+uint32_t strtab_find(const struct strtab *t, const char *s, size_t len);
+
 /* The string for id, or NULL for id 0. */
 const char *strtab_get(const struct strtab *t, uint32_t id);
 void strtab_reset(struct strtab *t);

@@ -26,6 +26,7 @@
 #include "reader.h"
 #include "redis.h"
 #include "run.h"
+#include "sources.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -153,7 +154,8 @@ catch_signals(void)
  * off like one that fails).  *n of them; false on ENOMEM.
  */
 static bool
-prepare_sinks(const struct conf *c, const char *consumer, struct run_sink *sinks, size_t *n, struct health *health)
+prepare_sinks(const struct conf *c, const struct sources *sources, const char *consumer, struct run_sink *sinks,
+	      size_t *n, struct health *health)
 {
 	size_t i;
 
@@ -166,6 +168,7 @@ prepare_sinks(const struct conf *c, const char *consumer, struct run_sink *sinks
 		memset(s, 0, sizeof *s);
 		s->sink = all_sinks[i];
 		s->conf = c;
+		s->sources = sources;
 		s->all = health;
 		s->health = &health->sinks[*n];
 		s->health->name = all_sinks[i]->name;
@@ -187,7 +190,8 @@ main(int argc, char **argv)
 	struct conf conf;
 	struct redis *redis = NULL;
 	struct http *http = NULL;
-	char consumer[300];
+	struct sources *sources = NULL;
+	char consumer[300], why[512];
 	size_t n = 0, i;
 	int rc;
 
@@ -196,10 +200,16 @@ main(int argc, char **argv)
 	conf_defaults(&conf, CONF_CONSUME);
 	if ((rc = load_settings(&o, &conf)) >= 0)
 		goto out;
+	if (!(sources = sources_open(&conf, why, sizeof why))) {
+		log_err("event=config reason=\"%s\"", why);
+		fprintf(stderr, "dmarc-consume: config: %s\n", why);
+		rc = EX_CONFIG;
+		goto out;
+	}
 	consumer_name(&conf, consumer, sizeof consumer);
 	catch_signals();
 	notify_init();
-	if (!(redis = redis_new(&conf)) || !prepare_sinks(&conf, consumer, sinks, &n, &health)) {
+	if (!(redis = redis_new(&conf)) || !prepare_sinks(&conf, sources, consumer, sinks, &n, &health)) {
 		fprintf(stderr, "dmarc-consume: out of memory\n");
 		rc = EX_TEMPFAIL;
 		goto out;
@@ -230,6 +240,7 @@ out:
 		redis_free(sinks[i].redis);
 	}
 	redis_free(redis);
+	sources_close(sources);
 	log_close();
 	conf_free(&conf);
 	return rc;

@@ -101,7 +101,7 @@ turn(struct run_sink *s, unsigned block_ms, bool *progress, struct dp_error *err
 	time_t now = time(NULL);
 	size_t n;
 
-	if (!s->state && !(s->state = s->sink->open(c, err)))
+	if (!s->state && !(s->state = s->sink->open(c, s->sources, err)))
 		return DP_TEMPFAIL;
 	if (now >= s->next_claim) {
 		if (claim(s, progress, err) != DP_OK)

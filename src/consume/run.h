@@ -27,6 +27,7 @@
 #include "health.h"
 #include "reader.h"
 #include "redis.h"
+#include "sources.h"
 
 /* Set by the signal handlers: SIGTERM/SIGINT stop, SIGHUP reopens the files. */
 extern atomic_int run_stopping, run_reopening;
@@ -40,6 +41,7 @@ struct run_sink {
 	struct sink_health *health;	/* not owned: shared with the other threads */
 	struct health *all;		/* not owned: health's lock and version */
 	const struct conf *conf;	/* not owned */
+	const struct sources *sources;	/* not owned: shared, read only */
 	bool once;			/* --once: drain, close the batches, end */
 	pthread_t thread;
 	atomic_int reopen;		/* set by the main thread on SIGHUP */

@@ -53,7 +53,7 @@ check_layout(const struct kind_schema *k, const struct entry *e)
 	l = &layouts[ki];
 	if (!ready[ki]++ && layout_init(l, k) < 0)
 		abort();
-	if (layout_json(l, e, &out, &scratch) < 0 || out.len == 0 || out.data[out.len - 1] != '\n' ||
+	if (layout_json(l, e, NULL, &out, &scratch) < 0 || out.len == 0 || out.data[out.len - 1] != '\n' ||
 	    memchr(out.data, '\n', out.len) != out.data + out.len - 1)
 		abort();
 	out.data[out.len - 1] = '\0';
@@ -61,7 +61,7 @@ check_layout(const struct kind_schema *k, const struct entry *e)
 		abort();
 	json_object_put(o);
 	buf_reset(&out);
-	if (layout_row(l, e, ROW_TSV, &out) < 0 || memchr(out.data, '\n', out.len) != out.data + out.len - 1 ||
+	if (layout_row(l, e, NULL, ROW_TSV, &out) < 0 || memchr(out.data, '\n', out.len) != out.data + out.len - 1 ||
 	    memchr(out.data, '\r', out.len))
 		abort();
 	for (i = 0; i < out.len; i++)
@@ -69,7 +69,7 @@ check_layout(const struct kind_schema *k, const struct entry *e)
 	if (tabs != 3 + l->ncolumns)
 		abort();
 	buf_reset(&out);
-	if (layout_row(l, e, ROW_CSV, &out) < 0 || csv_fields(out.data, out.len - 1) != (long)(4 + l->ncolumns))
+	if (layout_row(l, e, NULL, ROW_CSV, &out) < 0 || csv_fields(out.data, out.len - 1) != (long)(4 + l->ncolumns))
 		abort();
 	buf_free(&out);
 	buf_free(&scratch);

@@ -46,6 +46,11 @@ remove_made_users() {
 	made_users=
 	[ -n "$users_lock_pid" ] && kill "$users_lock_pid" 2> /dev/null
 }
+# dmarc-consume's sources stage, in tests that are not about it: the
+# services table from the source tree (nothing is installed), and no DNS
+# (this machine has none to ask: each batch would wait dns_timeout_ms).
+SOURCES_CONF="services_table = $top_srcdir/src/consume/sources/services.tsv
+dns_lookups = no"
 # DP_KEEP_WORK=1 keeps the test's directory (logs, files, configuration) for a look afterwards.
 trap 'cleanup_hook; stop_pids; remove_made_users; [ -n "${DP_KEEP_WORK:-}" ] && echo "# kept $work" || rm -rf "$work"' EXIT
 # Interrupted: exit, which runs the cleanup (a trap that only cleaned up would let a loop go on).

@@ -45,7 +45,7 @@ START_TEST(json_lines_parse)
 
 	ck_assert_int_eq(layout_init(&l, &aggregate_schema), 0);
 	entry_of(&es, hostile);
-	ck_assert_int_eq(layout_json(&l, &es.v[0], &out, &scratch), 0);
+	ck_assert_int_eq(layout_json(&l, &es.v[0], NULL, &out, &scratch), 0);
 	ck_assert_int_eq(out.data[out.len - 1], '\n');
 	ck_assert_uint_eq(count_char(out.data, out.len, '\n'), 1);
 	ck_assert(buf_putc(&out, '\0') == 0);
@@ -78,7 +78,7 @@ START_TEST(rows_have_the_header_columns)
 	ck_assert_int_eq(layout_init(&l, &aggregate_schema), 0);
 	entry_of(&es, hostile);
 	ck_assert_int_eq(layout_header(&l, ROW_TSV, &head), 0);
-	ck_assert_int_eq(layout_row(&l, &es.v[0], ROW_TSV, &row), 0);
+	ck_assert_int_eq(layout_row(&l, &es.v[0], NULL, ROW_TSV, &row), 0);
 	cols = count_char(head.data, head.len, '\t');
 	ck_assert_uint_eq(cols + 1, 4 + l.ncolumns);	/* stream_id, rid, ord, kind, the columns */
 	ck_assert_uint_eq(count_char(row.data, row.len, '\t'), cols);
@@ -89,7 +89,7 @@ START_TEST(rows_have_the_header_columns)
 	buf_reset(&head);
 	buf_reset(&row);
 	ck_assert_int_eq(layout_header(&l, ROW_CSV, &head), 0);
-	ck_assert_int_eq(layout_row(&l, &es.v[0], ROW_CSV, &row), 0);
+	ck_assert_int_eq(layout_row(&l, &es.v[0], NULL, ROW_CSV, &row), 0);
 	ck_assert_uint_eq(count_char(head.data, head.len, ','), cols);
 	ck_assert(strstr(row.data, ",\"tab\there \"\"quoted\"\", comma\nnewline\r\\ "));
 	entries_free(&es);

@@ -85,6 +85,12 @@ reader_free(struct reader *rd)
 	free(rd);
 }
 
+struct redis *
+reader_redis(const struct reader *rd)
+{
+	return rd->redis;
+}
+
 const char *
 reader_group(const struct reader *rd)
 {

@@ -29,6 +29,9 @@ struct reader;
 struct reader *reader_new(struct redis *r, const struct conf *c, const char *sink, const char *consumer);
 void reader_free(struct reader *rd);
 
+/* The connection it reads over (for a sink's own look-ups, between its reads and acknowledgements). */
+struct redis *reader_redis(const struct reader *rd);
+
 /* "<consume_group>:<sink>" */
 const char *reader_group(const struct reader *rd);
 

@@ -16,12 +16,14 @@
 #include "conf.h"
 #include "entry.h"
 #include "reader.h"
+#include "sources.h"
 #include "status.h"
 
 struct consume_sink {
 	const char *name;			/* its group is <consume_group>:<name> */
 	bool (*enabled)(const struct conf *c);
-	void *(*open)(const struct conf *c, struct dp_error *err);
+	/* Its state; sources (shared by every sink, read only) tells who sends aggregate records. */
+	void *(*open)(const struct conf *c, const struct sources *sources, struct dp_error *err);
 	/* Write es (one stream's entries) and acknowledge them, now or when a batch closes. */
 	enum dp_status (*take)(void *s, struct reader *rd, const struct entries *es, struct dp_error *err);
 	/* Close and acknowledge what is open when it is due, or now when force. */

@@ -41,6 +41,14 @@ layout_init(struct layout *l, const struct kind_schema *k)
 	return fields_done(&f) ? -1 : 0;
 }
 
+void
+layout_add(struct layout *l, const char *const *names, const bool *numeric, size_t n)
+{
+	l->added = names;
+	l->added_numeric = numeric;
+	l->nadded = n;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 static int
@@ -129,7 +137,8 @@ json_table(struct buf *b, const struct field_desc *d, const struct entry *e, str
 }
 
 int
-layout_json(const struct layout *l, const struct entry *e, struct buf *out, struct buf *scratch)
+layout_json(const struct layout *l, const struct entry *e, const char *const *added, struct buf *out,
+	    struct buf *scratch)
 {
 	const char *v;
 	size_t len, i, at = 0;
@@ -163,6 +172,13 @@ layout_json(const struct layout *l, const struct entry *e, struct buf *out, stru
 			break;
 		}
 		if (rc < 0)
+			return -1;
+	}
+	for (i = 0; i < l->nadded; i++) {
+		v = added ? added[i] : NULL;
+		if (buf_append(out, ",\"", 2) < 0 || buf_puts(out, l->added[i]) < 0 || buf_append(out, "\":", 2) < 0 ||
+		    (!v ? buf_append(out, "null", 4)
+			: l->added_numeric[i] ? json_number(out, v, strlen(v)) : json_string(out, v, strlen(v))) < 0)
 			return -1;
 	}
 	if (buf_append(out, ",\"stream_id\":\"", 14) < 0 || buf_puts(out, e->id) < 0)
@@ -214,11 +230,15 @@ layout_header(const struct layout *l, enum row_format fmt, struct buf *out)
 	for (i = 0; i < l->ncolumns; i++)
 		if (buf_putc(out, sep) < 0 || buf_puts(out, l->columns[i]) < 0)
 			return -1;
+	for (i = 0; i < l->nadded; i++)
+		if (buf_putc(out, sep) < 0 || buf_puts(out, l->added[i]) < 0)
+			return -1;
 	return buf_putc(out, '\n');
 }
 
 int
-layout_row(const struct layout *l, const struct entry *e, enum row_format fmt, struct buf *out)
+layout_row(const struct layout *l, const struct entry *e, const char *const *added, enum row_format fmt,
+	   struct buf *out)
 {
 	char sep = fmt == ROW_CSV ? ',' : '\t';
 	const char *v;
@@ -236,6 +256,11 @@ layout_row(const struct layout *l, const struct entry *e, enum row_format fmt, s
 	for (i = 0; i < l->ncolumns; i++) {
 		v = entry_get_next(e, l->columns[i], &len, &at);
 		if (buf_putc(out, sep) < 0 || (v && cell(out, v, len, fmt) < 0))
+			return -1;
+	}
+	for (i = 0; i < l->nadded; i++) {
+		v = added ? added[i] : NULL;
+		if (buf_putc(out, sep) < 0 || (v && cell(out, v, strlen(v), fmt) < 0))
 			return -1;
 	}
 	return buf_putc(out, '\n');

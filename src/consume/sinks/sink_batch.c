@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "enrich.h"
 #include "files.h"
 #include "layout.h"
 #include "log.h"
@@ -46,6 +47,7 @@ struct batch {
 	struct layout layouts[KIND_COUNT];
 	struct open_batch open[KIND_COUNT];
 	struct buf row;
+	struct enricher *enricher;	/* owned: aggregate records' sources */
 };
 
 static bool
@@ -95,6 +97,7 @@ batch_close(void *state)
 	for (i = 0; i < KIND_COUNT; i++)
 		free(bt->open[i].ids);
 	buf_free(&bt->row);
+	enricher_free(bt->enricher);
 	free(bt);
 }
 
@@ -132,13 +135,19 @@ remove_stale(const char *dir)
 }
 
 static void *
-batch_open(const struct conf *c, struct dp_error *err)
+batch_open(const struct conf *c, const struct sources *sources, struct dp_error *err)
 {
 	struct batch *bt = calloc(1, sizeof *bt);
+	char why[DP_REASON_MAX];
 	size_t i;
 
 	if (!bt) {
 		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		return NULL;
+	}
+	if (!(bt->enricher = enricher_new(sources, why, sizeof why))) {
+		dp_fail(err, DP_TEMPFAIL, "%s", why);
+		free(bt);
 		return NULL;
 	}
 	bt->conf = c;
@@ -150,6 +159,8 @@ batch_open(const struct conf *c, struct dp_error *err)
 			batch_close(bt);
 			return NULL;
 		}
+		if (kind_schemas[i] == &aggregate_schema)
+			layout_add(&bt->layouts[i], source_columns, source_column_numeric, SOURCE_COLUMNS);
 	}
 	if (mkdir_p(c->batch_dir) < 0) {
 		dp_fail(err, DP_TEMPFAIL, "batch_dir %s: %s", c->batch_dir, strerror(errno));
@@ -271,8 +282,13 @@ batch_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 {
 	struct batch *bt = state;
 	struct open_batch *b = &bt->open[es->stream];
+	struct source_info *sources = NULL;
+	const char *added[SOURCE_COLUMNS];
+	char num[12];
 	size_t i;
 
+	if (es->kind == &aggregate_schema && enrich_entries(bt->enricher, reader_redis(rd), es, &sources, err) != DP_OK)
+		return DP_TEMPFAIL;
 	/* Entries delivered before are batched on their own, as they were the first time. */
 	if (es->recovered && finish(bt, rd, es->stream, err) != DP_OK)
 		return DP_TEMPFAIL;
@@ -294,7 +310,9 @@ batch_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		b->n++;
 		buf_reset(&bt->row);
-		if (e->fields && (layout_row(&bt->layouts[es->stream], e, bt->fmt, &bt->row) < 0 ||
+		if (sources)
+			source_values(&sources[i], added, num);
+		if (e->fields && (layout_row(&bt->layouts[es->stream], e, sources ? added : NULL, bt->fmt, &bt->row) < 0 ||
 				  gzwrite(b->gz, bt->row.data, (unsigned)bt->row.len) != (int)bt->row.len))
 			return dp_fail(err, DP_TEMPFAIL, "%s: %s", b->at.tmp, gz_why(b->gz));
 		if (b->n >= bt->conf->batch_records && finish(bt, rd, es->stream, err) != DP_OK)

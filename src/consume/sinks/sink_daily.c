@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enrich.h"
 #include "files.h"
 #include "layout.h"
 #include "log.h"
@@ -40,6 +41,8 @@ struct daily {
 	char day[11];
 	off_t known_to;
 	struct stream_pos newest[KIND_COUNT];
+	struct enricher *enricher;	/* owned: aggregate records' sources */
+	const struct source_info *sources;	/* the entries' in hand (the enricher's), NULL for other kinds */
 };
 
 static bool
@@ -58,13 +61,15 @@ daily_close(void *state)
 	buf_free(&d->out);
 	buf_free(&d->scratch);
 	buf_free(&d->line);
+	enricher_free(d->enricher);
 	free(d);
 }
 
 static void *
-daily_open(const struct conf *c, struct dp_error *err)
+daily_open(const struct conf *c, const struct sources *sources, struct dp_error *err)
 {
 	struct daily *d = calloc(1, sizeof *d);
+	char why[DP_REASON_MAX];
 	size_t i;
 
 	if (!d) {
@@ -72,12 +77,20 @@ daily_open(const struct conf *c, struct dp_error *err)
 		return NULL;
 	}
 	d->conf = c;
-	for (i = 0; i < KIND_COUNT; i++)
+	if (!(d->enricher = enricher_new(sources, why, sizeof why))) {
+		dp_fail(err, DP_TEMPFAIL, "%s", why);
+		daily_close(d);
+		return NULL;
+	}
+	for (i = 0; i < KIND_COUNT; i++) {
 		if (layout_init(&d->layouts[i], kind_schemas[i]) < 0) {
 			dp_fail(err, DP_TEMPFAIL, "the %s schema does not fit the layout", kind_schemas[i]->name);
 			daily_close(d);
 			return NULL;
 		}
+		if (kind_schemas[i] == &aggregate_schema)
+			layout_add(&d->layouts[i], source_columns, source_column_numeric, SOURCE_COLUMNS);
+	}
 	if (mkdir_p(c->ndjson_dir) < 0) {
 		dp_fail(err, DP_TEMPFAIL, "ndjson_dir %s: %s", c->ndjson_dir, strerror(errno));
 		daily_close(d);
@@ -256,7 +269,8 @@ suspects(const struct daily *d, const struct entries *es, const char *day, const
 static enum dp_status
 write_day(struct daily *d, const struct entries *es, const char *day, const struct layout *l, struct dp_error *err)
 {
-	char path[4096];
+	char path[4096], num[12];
+	const char *added[SOURCE_COLUMNS];
 	const char **ids = NULL;
 	bool *seen = NULL;
 	size_t i, n = 0;
@@ -284,7 +298,9 @@ write_day(struct daily *d, const struct entries *es, const char *day, const stru
 		files_day(es->v[i].ms, dd);
 		if (seen[i] || strcmp(dd, day) || !es->v[i].fields)
 			continue;
-		if (layout_json(l, &es->v[i], &d->out, &d->scratch) < 0)
+		if (d->sources)
+			source_values(&d->sources[i], added, num);
+		if (layout_json(l, &es->v[i], d->sources ? added : NULL, &d->out, &d->scratch) < 0)
 			goto oom;
 		n++;
 	}
@@ -321,10 +337,16 @@ daily_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 	struct daily *d = state;
 	const struct layout *l = &d->layouts[es->stream];
 	bool *handled = calloc(es->n ? es->n : 1, sizeof *handled);
+	struct source_info *sources = NULL;
 	size_t i, k, acked;
 
 	if (!handled)
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	if (es->kind == &aggregate_schema && enrich_entries(d->enricher, reader_redis(rd), es, &sources, err) != DP_OK) {
+		free(handled);
+		return DP_TEMPFAIL;
+	}
+	d->sources = sources;
 	/* Each day the entries were stored on, once (a read rarely spans more than one). */
 	for (i = 0; i < es->n; i++) {
 		char day[11], dk[11];

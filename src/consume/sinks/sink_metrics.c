@@ -36,11 +36,12 @@ msink_close(void *state)
 }
 
 static void *
-msink_open(const struct conf *c, struct dp_error *err)
+msink_open(const struct conf *c, const struct sources *sources, struct dp_error *err)
 {
 	struct msink *m = calloc(1, sizeof *m);
 	size_t i;
 
+	(void)sources;
 	if (!m || !(m->keys = metric_keys(c))) {
 		msink_close(m);
 		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
