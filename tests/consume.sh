@@ -76,7 +76,7 @@ is "as many batch rows as stream entries, none twice" "$(batch_ids fix | sort -u
 row=$(zcat "$work"/fix/batch/records/dt=*/records-*.tsv.gz | sed -n 1p | cut -f1-6)
 is "a batch file starts with its header" "$row" "$(printf 'stream_id\trid\tord\tkind\trecords\torg_name')"
 is "dmarc_total adds up the records' count" "$(sum_hash '{fix}:metric:dmarc_total')" "$(sum_count fix)"
-is "the consumed counter agrees, per group" "$(sum_hash '{fix}:consumed')" "$((3 * stored))"
+is "the consumed counter agrees, per group (four sinks)" "$(sum_hash '{fix}:consumed')" "$((4 * stored))"
 is "a failure report's reporter label is the MTA's name, without dns;" \
 	"$(rcli --raw HKEYS '{fix}:metric:dmarc_failure_reports_total' | grep -o 'reporter="[^"]*"' | sort -u | paste -sd ' ')" \
 	'reporter="mx.receiver.example"'

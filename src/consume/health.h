@@ -11,7 +11,7 @@
 
 #include "status.h"
 
-#define SINKS_MAX 3
+#define SINKS_MAX 4
 
 struct sink_health {
 	const char *name;		/* the sink's name (static) */

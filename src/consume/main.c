@@ -33,7 +33,7 @@
 #endif
 #define DEFAULT_CONF SYSCONFDIR "/dmarc-pipe.conf"
 
-static const struct consume_sink *const all_sinks[] = { &sink_metrics, &sink_batch, &sink_daily };
+static const struct consume_sink *const all_sinks[] = { &sink_metrics, &sink_sources, &sink_batch, &sink_daily };
 
 struct options {
 	const char *conf_path;

@@ -76,7 +76,7 @@ START_TEST(ack_arguments)
 	static const struct ack_incr incr[] = {
 		{ 0, 0, 5, 0 }, { 0, 6, 1, 1 }, { 0, 0, 2, 2 }, { 1, 12, 7, 0 }, { 1, 12, 9, 1 },
 	};
-	const struct ack_counters cn = { keys, overflow, 2, 100, labels, incr, 5 };
+	const struct ack_counters cn = { keys, overflow, 2, 100, labels, incr, 5, NULL };
 	struct entry v[3] = { { "1-0", NULL, 1 }, { "1-1", NULL, 1 }, { "2-0", NULL, 2 } };
 	struct entries es = { &aggregate_schema, 0, v, 3, false, NULL };
 	const bool keep[] = { true, false, true };
@@ -101,19 +101,20 @@ START_TEST(ack_arguments)
 	ck_assert_str_eq(argv[9], "stream=\"records\",group=\"dmarc-consume:metrics\"");
 	ck_assert_str_eq(argv[10], "100");		/* the cap */
 	ck_assert_str_eq(argv[11], "2");		/* two IDs kept, in order */
-	ck_assert_str_eq(argv[12], "1-0");
-	ck_assert_str_eq(argv[13], "2-0");
-	ck_assert_str_eq(argv[14], overflow[0]);	/* where label sets past the cap go, per hash */
-	ck_assert_str_eq(argv[15], overflow[1]);
+	ck_assert_str_eq(argv[12], "2");		/* two counter hashes */
+	ck_assert_str_eq(argv[13], "1-0");
+	ck_assert_str_eq(argv[14], "2-0");
+	ck_assert_str_eq(argv[15], overflow[0]);	/* where label sets past the cap go, per hash */
+	ck_assert_str_eq(argv[16], overflow[1]);
 	/* The increments of the kept entries, (key + 1, label, sum): a r="x" 7, b q="z" 7; nothing of entry 1. */
-	ck_assert_int_eq(argc, 16 + 6);
-	ck_assert_int_ge(at = find(argv, argc, 16, "r=\"x\""), 0);
+	ck_assert_int_eq(argc, 17 + 6);
+	ck_assert_int_ge(at = find(argv, argc, 17, "r=\"x\""), 0);
 	ck_assert_str_eq(argv[at - 1], "1");
 	ck_assert_str_eq(argv[at + 1], "7");
-	ck_assert_int_ge(at = find(argv, argc, 16, "q=\"z\""), 0);
+	ck_assert_int_ge(at = find(argv, argc, 17, "q=\"z\""), 0);
 	ck_assert_str_eq(argv[at - 1], "2");
 	ck_assert_str_eq(argv[at + 1], "7");
-	ck_assert_int_eq(find(argv, argc, 16, "r=\"y\""), -1);
+	ck_assert_int_eq(find(argv, argc, 17, "r=\"y\""), -1);
 	for (at = 2; at < argc; at++)
 		ck_assert_uint_eq(lens[at], strlen(argv[at]));
 	free(argv);
@@ -124,8 +125,9 @@ START_TEST(ack_arguments)
 	ck_assert_str_eq(argv[2], "2");
 	ck_assert_str_eq(argv[8], "0");
 	ck_assert_str_eq(argv[9], "3");
-	ck_assert_str_eq(argv[12], "2-0");
-	ck_assert_int_eq(argc, 13);
+	ck_assert_str_eq(argv[10], "0");
+	ck_assert_str_eq(argv[13], "2-0");
+	ck_assert_int_eq(argc, 14);
 	free(argv);
 	free(lens);
 	free(nums);

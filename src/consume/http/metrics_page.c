@@ -166,7 +166,8 @@ metrics_render(struct redis *r, const struct conf *c, char *const *keys, struct 
 
 	buf_reset(out);
 	for (i = 0; i < M_COUNT && rc == DP_OK; i++)
-		rc = hash_samples(r, keys[i], metric_defs[i].name, NULL, metric_defs[i].help, "counter", out, err);
+		rc = hash_samples(r, keys[i], metric_defs[i].name, NULL, metric_defs[i].help,
+				  metric_defs[i].type ? metric_defs[i].type : "counter", out, err);
 	snprintf(key, sizeof key, "{%s}:refused", c->key_prefix);
 	if (rc == DP_OK)
 		rc = hash_samples(r, key, "dmarc_invalid_reports_total", refused_labels,

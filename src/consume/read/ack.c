@@ -10,54 +10,123 @@
 #include "reader_int.h"
 
 /*
- * The acknowledgement, atomically with the counters.  KEYS: the stream,
- * the consumed-entries hash, the counter hashes.  ARGV: group, consumer,
- * consumed field, cap (0: no counters), the number of IDs, the IDs (in
- * ID order), one overflow field per counter hash, then (counter index,
- * field, increment) triples.  With counters, when an entry is no longer
- * pending for this consumer (another took it over), nothing is written
- * and the IDs still ours are returned: the caller retries with those and
- * their increments alone.  Returns how many were acknowledged.
+ * The acknowledgement, atomically with the counters and the operations.
+ * KEYS: the stream, the consumed-entries hash, the counter hashes, the
+ * operations' keys.  ARGV: group, consumer, consumed field, cap (0: no
+ * counters or operations, no check), the number of IDs, the number of
+ * counter hashes, the IDs (in ID order), one overflow field per counter
+ * hash, (counter index, field, increment) triples; then, when there are
+ * operations, "|", the number of their keys, each key's type, and the
+ * operations (ack_ops, reader.h).  With a cap, when an entry is no
+ * longer pending for this consumer (another took it over), nothing is
+ * written and the IDs still ours are returned.  Returns how many were
+ * acknowledged.
  */
 const char reader_ack_script[] =
-	"local group, me, cfield, cap, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-	/* A script that fails halfway keeps what it did: check every hash before the first write. */
-	"for i = 2, #KEYS do\n"
+	"local group, me, cfield, cap, n, nk = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local ids, at = 6, 7 + n + nk\n"
+	"while at <= #ARGV and ARGV[at] ~= '|' do at = at + 3 end\n"
+	"local ops, base = at, 2 + nk\n"
+	/* A script that fails halfway keeps what it did: check every key before the first write. */
+	"for i = 2, base do\n"
 	"  local t = redis.call('TYPE', KEYS[i]).ok\n"
 	"  if t ~= 'hash' and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' is a ' .. t .. ', not a hash') end\n"
+	"end\n"
+	"if ops <= #ARGV then\n"
+	"  for i = 1, tonumber(ARGV[ops + 1]) do\n"
+	"    local t, want = redis.call('TYPE', KEYS[base + i]).ok, ARGV[ops + 1 + i]\n"
+	"    if t ~= want and t ~= 'none' then return redis.error_reply('WRONGTYPE ' .. KEYS[base + i] .. ' is a ' .. t .. ', not a ' .. want) end\n"
+	"  end\n"
+	"  ops = ops + 2 + tonumber(ARGV[ops + 1])\n"
 	"end\n"
 	"if cap > 0 and n > 0 then\n"
 	/* Which of the IDs are still pending for us: one range query, or one per ID when the range is crowded. */
 	"  local limit = 2 * n + 1000\n"
-	"  local p = redis.call('XPENDING', KEYS[1], group, ARGV[6], ARGV[5 + n], limit, me)\n"
+	"  local p = redis.call('XPENDING', KEYS[1], group, ARGV[ids + 1], ARGV[ids + n], limit, me)\n"
 	"  local mine, lost, ours = {}, false, {}\n"
 	"  if #p < limit then\n"
 	"    for _, e in ipairs(p) do ours[e[1]] = true end\n"
 	"  else\n"
 	"    for i = 1, n do\n"
-	"      local q = redis.call('XPENDING', KEYS[1], group, ARGV[5 + i], ARGV[5 + i], 1, me)\n"
-	"      if q[1] then ours[ARGV[5 + i]] = true end\n"
+	"      local q = redis.call('XPENDING', KEYS[1], group, ARGV[ids + i], ARGV[ids + i], 1, me)\n"
+	"      if q[1] then ours[ARGV[ids + i]] = true end\n"
 	"    end\n"
 	"  end\n"
 	"  for i = 1, n do\n"
-	"    if ours[ARGV[5 + i]] then mine[#mine + 1] = ARGV[5 + i] else lost = true end\n"
+	"    if ours[ARGV[ids + i]] then mine[#mine + 1] = ARGV[ids + i] else lost = true end\n"
 	"  end\n"
 	"  if lost then return mine end\n"
 	"end\n"
 	"local acked = 0\n"
 	"for i = 1, n, 500 do\n"
 	"  local args = { KEYS[1], group }\n"
-	"  for j = i, math.min(i + 499, n) do args[#args + 1] = ARGV[5 + j] end\n"
+	"  for j = i, math.min(i + 499, n) do args[#args + 1] = ARGV[ids + j] end\n"
 	"  acked = acked + redis.call('XACK', unpack(args))\n"
 	"end\n"
-	"local nk = #KEYS - 2\n"
-	"local at = 6 + n + nk\n"
-	"while at + 2 <= #ARGV do\n"
+	/* A new field of a capped hash goes to its overflow field once the hash is full. */
+	"local function incr(key, f, overflow, by)\n"
+	"  if redis.call('HEXISTS', key, f) == 0 and redis.call('HLEN', key) >= cap then f = overflow end\n"
+	"  redis.call('HINCRBY', key, f, by)\n"
+	"end\n"
+	"at = 7 + n + nk\n"
+	"while at <= #ARGV and ARGV[at] ~= '|' do\n"
 	"  local k = tonumber(ARGV[at])\n"
-	"  local key, f = KEYS[2 + k], ARGV[at + 1]\n"
-	"  if redis.call('HEXISTS', key, f) == 0 and redis.call('HLEN', key) >= cap then f = ARGV[6 + n + k - 1] end\n"
-	"  redis.call('HINCRBY', key, f, ARGV[at + 2])\n"
+	"  incr(KEYS[2 + k], ARGV[at + 1], ARGV[6 + n + k], ARGV[at + 2])\n"
 	"  at = at + 3\n"
+	"end\n"
+	"at = ops\n"
+	"local function key(i) return KEYS[base + tonumber(ARGV[at + i])] end\n"
+	"while at <= #ARGV do\n"
+	"  local op = ARGV[at]\n"
+	"  if op == 'I' then\n"		/* key, field, increment */
+	"    redis.call('HINCRBY', key(1), ARGV[at + 2], ARGV[at + 3])\n"
+	"    at = at + 4\n"
+	"  elseif op == 'M' then\n"	/* key, field, value, fields: the largest value; a new field while there are fewer */
+	"    local k, f, v = key(1), ARGV[at + 2], tonumber(ARGV[at + 3])\n"
+	"    local o = redis.call('HGET', k, f)\n"
+	"    if (o and v > (tonumber(o) or -1)) or (not o and redis.call('HLEN', k) < tonumber(ARGV[at + 4])) then\n"
+	"      redis.call('HSET', k, f, ARGV[at + 3])\n"
+	"    end\n"
+	"    at = at + 5\n"
+	"  elseif op == 'T' then\n"	/* time key, field, time, fields, pairs, (key, value)...: the values of the newest time */
+	"    local tk, f, np = key(1), ARGV[at + 2], tonumber(ARGV[at + 5])\n"
+	"    local o = tonumber(redis.call('HGET', tk, f))\n"
+	"    if (o and tonumber(ARGV[at + 3]) >= o) or (not o and redis.call('HLEN', tk) < tonumber(ARGV[at + 4])) then\n"
+	"      redis.call('HSET', tk, f, ARGV[at + 3])\n"
+	"      for i = 0, np - 1 do redis.call('HSET', key(6 + 2 * i), f, ARGV[at + 7 + 2 * i]) end\n"
+	"    end\n"
+	"    at = at + 6 + 2 * np\n"
+	"  elseif op == 'F' then\n"	/* key, field, day, fields, counter key (0: none), counter field, its overflow: the first day */
+	"    local k, f, d = key(1), ARGV[at + 2], ARGV[at + 3]\n"
+	"    local o = redis.call('HGET', k, f)\n"
+	"    if not o and redis.call('HLEN', k) < tonumber(ARGV[at + 4]) then\n"
+	"      redis.call('HSET', k, f, d)\n"
+	"      if ARGV[at + 5] ~= '0' then incr(key(5), ARGV[at + 6], ARGV[at + 7], 1) end\n"
+	"    elseif o and d < o then\n"
+	"      redis.call('HSET', k, f, d)\n"
+	"    end\n"
+	"    at = at + 8\n"
+	"  elseif op == 'U' then\n"	/* key, field, class, messages, fields, overflow field, pairs, (name, value)... */
+	"    local k, f, np = key(1), ARGV[at + 2], tonumber(ARGV[at + 7])\n"
+	"    local v = redis.call('HGET', k, f)\n"
+	"    if not v and redis.call('HLEN', k) >= tonumber(ARGV[at + 5]) then f = ARGV[at + 6]; v = redis.call('HGET', k, f) end\n"
+	"    local ok, s = pcall(cjson.decode, v or '{}')\n"
+	"    if not ok or type(s) ~= 'table' then s = {} end\n"
+	"    if type(s.c) ~= 'table' then s.c = {} end\n"
+	"    s.m = (tonumber(s.m) or 0) + tonumber(ARGV[at + 4])\n"
+	"    s.c[ARGV[at + 3]] = (tonumber(s.c[ARGV[at + 3]]) or 0) + tonumber(ARGV[at + 4])\n"
+	"    if f ~= ARGV[at + 6] then for i = 0, np - 1 do s[ARGV[at + 8 + 2 * i]] = ARGV[at + 9 + 2 * i] end end\n"
+	"    redis.call('HSET', k, f, cjson.encode(s))\n"
+	"    at = at + 8 + 2 * np\n"
+	"  elseif op == 'A' then\n"	/* set, member */
+	"    redis.call('SADD', key(1), ARGV[at + 2])\n"
+	"    at = at + 3\n"
+	"  elseif op == 'Z' then\n"	/* sorted set, score, member */
+	"    redis.call('ZADD', key(1), ARGV[at + 2], ARGV[at + 3])\n"
+	"    at = at + 4\n"
+	"  else\n"
+	"    return redis.error_reply('ERR no operation ' .. op)\n"
+	"  end\n"
 	"end\n"
 	"if acked > 0 then redis.call('HINCRBY', KEYS[2], cfield, acked) end\n"
 	"return acked\n";
@@ -84,11 +153,13 @@ int
 reader_ack_args(struct reader *rd, const struct entries *es, const bool *keep, const struct ack_counters *cn,
 	 const char ***argvp, size_t **lensp, char **numsp, int *argcp)
 {
-	size_t nk = cn ? cn->nkeys : 0, ninc = cn ? cn->n : 0, max = 12 + nk * 2 + es->n + 3 * ninc, i, j;
+	const struct ack_ops *ops = cn ? cn->ops : NULL;
+	size_t nk = cn ? cn->nkeys : 0, ninc = cn ? cn->n : 0, nok = ops ? ops->nkeys : 0,
+	       max = 14 + nk * 2 + es->n + 3 * ninc + 2 * nok + (ops ? ops->nwords : 0), i, j;
 	struct incr *sorted = NULL;
 	const char **argv = calloc(max, sizeof *argv);
 	size_t *lens = calloc(max, sizeof *lens);
-	char *nums = malloc(24 * (2 * ninc + 4)), *np = nums;
+	char *nums = malloc(24 * (2 * ninc + 6)), *np = nums;
 	size_t nids = 0;
 	int argc = 0;
 
@@ -98,16 +169,19 @@ reader_ack_args(struct reader *rd, const struct entries *es, const bool *keep, c
 		nids += !keep || keep[i];
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = rd->ack.sha;	/* both set again by script_run() */
-	argv[argc++] = np, np += sprintf(np, "%zu", 2 + nk) + 1;
+	argv[argc++] = np, np += sprintf(np, "%zu", 2 + nk + nok) + 1;
 	argv[argc++] = rd->keys[es->stream];
 	argv[argc++] = rd->consumed;
 	for (i = 0; i < nk; i++)
 		argv[argc++] = cn->keys[i];
+	for (i = 0; i < nok; i++)
+		argv[argc++] = ops->keys[i];
 	argv[argc++] = rd->group;
 	argv[argc++] = rd->consumer;
 	argv[argc++] = rd->consumed_field[es->stream];
 	argv[argc++] = np, np += sprintf(np, "%u", cn ? cn->cap : 0) + 1;	/* 0: no counters, no check */
 	argv[argc++] = np, np += sprintf(np, "%zu", nids) + 1;
+	argv[argc++] = np, np += sprintf(np, "%zu", nk) + 1;
 	for (i = 0; i < es->n; i++)
 		if (!keep || keep[i])
 			argv[argc++] = es->v[i].id;
@@ -132,6 +206,16 @@ reader_ack_args(struct reader *rd, const struct entries *es, const bool *keep, c
 		argv[argc++] = sorted[i].label;
 		argv[argc++] = np, np += sprintf(np, "%llu", sum) + 1;
 		i = k;
+	}
+	if (ops) {
+		const char *w = ops->words;
+
+		argv[argc++] = "|";
+		argv[argc++] = np, np += sprintf(np, "%zu", nok) + 1;
+		for (i = 0; i < nok; i++)
+			argv[argc++] = ops->types[i];
+		for (i = 0; i < ops->nwords; i++, w += strlen(w) + 1)
+			argv[argc++] = w;
 	}
 	for (i = 0; i < (size_t)argc; i++)
 		lens[i] = strlen(argv[i]);
@@ -190,6 +274,14 @@ reader_ack(struct reader *rd, const struct entries *es, const struct ack_counter
 			break;
 		}
 		/* Some were taken over by another consumer: they are its to count now. */
+		if (counters && counters->ops) {
+			/* Operations sum several entries: read ours again and make them anew. */
+			log_warn("event=lost stream=%s group=%s entries=%zu reason=\"taken over by another consumer before "
+				 "they were acknowledged\"", rd->keys[es->stream], rd->group, es->n - reply->elements);
+			freeReplyObject(reply);
+			dp_fail(err, DP_TEMPFAIL, "some entries were taken over by another consumer: reading ours again");
+			break;
+		}
 		if (!keep && !(keep = calloc(es->n, sizeof *keep))) {
 			freeReplyObject(reply);
 			dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);

@@ -66,6 +66,21 @@ struct ack_incr {
 	unsigned long long value;
 	size_t entry;		/* index of the entry it comes from */
 };
+/*
+ * Operations on other keys, applied after the counters (the sources
+ * sink's rollups, rollup.h): keys and the type each must be, and words,
+ * NUL-separated: each operation's letter and arguments, a key given by
+ * its index in keys from 1.  With operations, a batch some of whose
+ * entries another consumer took over meanwhile fails whole (DP_TEMPFAIL:
+ * read ours again) instead of being acknowledged in part.
+ */
+struct ack_ops {
+	const char *const *keys;
+	const char *const *types;	/* "hash", "set", "zset" */
+	size_t nkeys;
+	const char *words;
+	size_t nwords;
+};
 struct ack_counters {
 	const char *const *keys;	/* hash keys */
 	const char *const *overflow;	/* per key: the field for label sets past the cap */
@@ -74,6 +89,7 @@ struct ack_counters {
 	const char *labels;		/* the fields' text */
 	const struct ack_incr *v;
 	size_t n;
+	const struct ack_ops *ops;	/* NULL: none */
 };
 
 /*

@@ -35,6 +35,6 @@ struct consume_sink {
 	void (*close)(void *s);
 };
 
-extern const struct consume_sink sink_metrics, sink_batch, sink_daily;
+extern const struct consume_sink sink_metrics, sink_batch, sink_daily, sink_sources;
 
 #endif

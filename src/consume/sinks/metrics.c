@@ -31,6 +31,19 @@ const struct metric_def metric_defs[M_COUNT] = {
 		"reporter=\"other\",policy_domain=\"other\",result_type=\"other\"" },
 	[M_FAILURE_REPORTS] = { "dmarc_failure_reports_total", "DMARC failure (and other ARF) reports received.",
 		"reporter=\"other\",reported_domain=\"other\",auth_failure=\"other\",feedback_type=\"other\"" },
+	[M_SOURCE_MESSAGES] = { "dmarc_source_messages_total",
+		"Messages in aggregate reports by header-from domain, the class of their source and its sending service.",
+		"from_domain=\"other\",source_class=\"other\",source_service=\"other\"" },
+	[M_NEW_SOURCES] = { "dmarc_new_sources_total",
+		"Source addresses seen sending as a domain for the first time, by the class of their mail.",
+		"from_domain=\"other\",source_class=\"other\"" },
+	[M_REPORTER_LAST] = { "dmarc_reporter_last_report_timestamp_seconds",
+		"End of the newest aggregate report's period, per reporter (Unix time).", "reporter=\"other\"", "gauge" },
+	[M_POLICY] = { "dmarc_published_policy",
+		"The domain's published DMARC policy in its newest report: 0 none, 1 quarantine, 2 reject.",
+		"domain=\"other\"", "gauge" },
+	[M_POLICY_PCT] = { "dmarc_published_policy_pct", "The pct of the domain's newest report's published policy.",
+		"domain=\"other\"", "gauge" },
 };
 
 char **

@@ -33,6 +33,12 @@ enum metric_id {
 	M_TLS_SESSIONS,
 	M_TLS_FAILED_SESSIONS,
 	M_FAILURE_REPORTS,
+	/* The sources sink's (rollup.h): who sends, and what reporters and policies say. */
+	M_SOURCE_MESSAGES,
+	M_NEW_SOURCES,
+	M_REPORTER_LAST,
+	M_POLICY,
+	M_POLICY_PCT,
 	M_COUNT
 };
 
@@ -40,6 +46,7 @@ struct metric_def {
 	const char *name;
 	const char *help;
 	const char *overflow;	/* the label set that label sets past metrics_max_series fold into */
+	const char *type;	/* "counter", or "gauge" (set, not added to: the sources sink's) */
 };
 
 extern const struct metric_def metric_defs[M_COUNT];

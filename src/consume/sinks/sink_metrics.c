@@ -64,8 +64,9 @@ msink_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 	m->n = 0;
 	if (metrics_increments(es, &m->labels, &m->scratch, &m->v, &m->n, &m->cap) < 0)
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	cn = (struct ack_counters){ (const char *const *)m->keys, m->overflow, M_COUNT, m->conf->metrics_max_series,
-				    m->labels.data, m->v, m->n };
+	/* The counters before M_SOURCE_MESSAGES are this sink's; the sources sink has the others. */
+	cn = (struct ack_counters){ (const char *const *)m->keys, m->overflow, M_SOURCE_MESSAGES, m->conf->metrics_max_series,
+				    m->labels.data, m->v, m->n, NULL };
 	return reader_ack(rd, es, &cn, &acked, err);
 }
 

@@ -1,0 +1,555 @@
+/* rollup.c - what aggregate records add to the rollups, as acknowledgement operations; see rollup.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "isotime.h"
+#include "log.h"
+#include "metrics.h"
+#include "prom.h"
+#include "rdns.h"
+#include "rollup.h"
+#include "script.h"
+
+/* KEYS: days, and nothing else: the days' own keys are named from them.  ARGV: prefix, days kept. */
+static const char prune_text[] =
+	"local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')\n"
+	"if not newest[2] then return 0 end\n"
+	"local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (tonumber(newest[2]) - tonumber(ARGV[2]) + 1), 'LIMIT', 0, 100)\n"
+	"for _, day in ipairs(old) do\n"
+	"  local base = '{' .. ARGV[1] .. '}:rollup:' .. day\n"
+	"  for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
+	"    redis.call('DEL', base .. ':' .. d, base .. ':' .. d .. ':sources')\n"
+	"  end\n"
+	"  redis.call('DEL', base)\n"
+	"  redis.call('ZREM', KEYS[1], day)\n"
+	"end\n"
+	"return #old\n";
+
+/* One operation (reader.h, ack_ops) before equal ones are combined. */
+struct rop {
+	char op;		/* 'I', 'M', 'T', 'F', 'U', 'A', 'Z' */
+	unsigned key;		/* index in keys, from 1 */
+	size_t field;		/* offset in text */
+	size_t aux;		/* F: the header-from domain, offset in text */
+	long long n;		/* I, U: messages; M, T: a time; F, Z: a day (days since the epoch) */
+	long long v1, v2;	/* T: the policy (0 none, 1 quarantine, 2 reject) and its pct */
+	enum source_class cls;	/* F, U */
+	bool counted;		/* F: a new one counts in dmarc_new_sources_total */
+	size_t entry;		/* U: whose source */
+};
+
+struct rollup {
+	const struct conf *conf;
+	char **metric_keys;		/* owned (metrics.h) */
+	struct buf text;		/* fields, NUL-terminated */
+	struct buf keytext;		/* key names, NUL-terminated */
+	size_t *keyoff;			/* owned: where each key's name is in keytext */
+	const char **keys, **types;	/* owned arrays, filled in at the end */
+	size_t nkeys, keycap;
+	struct rop *ops;		/* owned */
+	size_t nops, opcap;
+	struct buf words;		/* the operations, NUL-separated */
+	size_t nwords;
+	struct buf labels;		/* the counters' label sets */
+	struct ack_incr *incr;		/* owned */
+	size_t nincr, incrcap;
+	const char *overflow[1];
+	struct ack_ops aops;
+	const struct source_info *si;	/* the batch's, while building */
+	struct script prune;
+};
+
+struct rollup *
+rollup_new(const struct conf *c)
+{
+	struct rollup *ru = calloc(1, sizeof *ru);
+
+	if (!ru || !(ru->metric_keys = metric_keys(c))) {
+		free(ru);
+		return NULL;
+	}
+	ru->conf = c;
+	ru->overflow[0] = metric_defs[M_SOURCE_MESSAGES].overflow;
+	ru->prune.text = prune_text;
+	return ru;
+}
+
+void
+rollup_free(struct rollup *ru)
+{
+	if (!ru)
+		return;
+	metric_keys_free(ru->metric_keys);
+	buf_free(&ru->text);
+	buf_free(&ru->keytext);
+	free(ru->keyoff);
+	free(ru->keys);
+	free(ru->types);
+	free(ru->ops);
+	buf_free(&ru->words);
+	buf_free(&ru->labels);
+	free(ru->incr);
+	free(ru);
+}
+
+int
+rollup_domain_ok(const struct conf *c, const char *domain, size_t len)
+{
+	return rdns_valid_name(domain, len) && conf_report_domain_ok(c, domain, len);
+}
+
+/* ------------------------------------------------------------ building */
+
+/* Text into ru->text, NUL-terminated: its offset, or (size_t)-1 on ENOMEM. */
+static size_t
+text(struct buf *b, const char *a, const char *s, size_t len)
+{
+	size_t off = b->len;
+
+	if ((a && buf_puts(b, a) < 0) || (s && buf_append(b, s, len) < 0) || buf_putc(b, '\0') < 0)
+		return (size_t)-1;
+	return off;
+}
+
+/* The index (from 1) of key {P}:<a><b><c>, of type, added when new; 0 on ENOMEM. */
+static unsigned
+key(struct rollup *ru, const char *type, const char *a, const char *b, const char *c)
+{
+	char name[600];
+	size_t i, off;
+
+	snprintf(name, sizeof name, "{%s}:%s%s%s", ru->conf->key_prefix, a, b ? b : "", c ? c : "");
+	for (i = ru->nkeys; i-- > 0;)
+		if (!strcmp(ru->keytext.data + ru->keyoff[i], name))
+			return (unsigned)i + 1;
+	if (ru->nkeys == ru->keycap) {
+		size_t cap = ru->keycap ? ru->keycap * 2 : 32;
+		size_t *k = realloc(ru->keyoff, cap * sizeof *k);
+		const char **t;
+
+		if (!k)
+			return 0;
+		ru->keyoff = k;
+		if (!(t = realloc(ru->types, cap * sizeof *t)))
+			return 0;
+		ru->types = t;
+		ru->keycap = cap;
+	}
+	if ((off = text(&ru->keytext, NULL, name, strlen(name))) == (size_t)-1)
+		return 0;
+	ru->keyoff[ru->nkeys] = off;
+	ru->types[ru->nkeys] = type;
+	return (unsigned)++ru->nkeys;
+}
+
+/* The index of a metric's hash among the keys (a key like any other to the operations). */
+static unsigned
+metric_key(struct rollup *ru, enum metric_id m)
+{
+	/* metric_keys() are "{P}:metric:<name>" already: strip what key() puts in front. */
+	return key(ru, "hash", "metric:", metric_defs[m].name, NULL);
+}
+
+static int
+add(struct rollup *ru, struct rop r)
+{
+	if (!r.key || r.field == (size_t)-1 || r.aux == (size_t)-1)
+		return -1;
+	if (ru->nops == ru->opcap) {
+		size_t cap = ru->opcap ? ru->opcap * 2 : 256;
+		struct rop *v = realloc(ru->ops, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		ru->ops = v;
+		ru->opcap = cap;
+	}
+	ru->ops[ru->nops++] = r;
+	return 0;
+}
+
+static int
+count(struct rollup *ru, size_t label, unsigned long long n, size_t entry)
+{
+	if (label == (size_t)-1)
+		return -1;
+	if (ru->nincr == ru->incrcap) {
+		size_t cap = ru->incrcap ? ru->incrcap * 2 : 256;
+		struct ack_incr *v = realloc(ru->incr, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		ru->incr = v;
+		ru->incrcap = cap;
+	}
+	ru->incr[ru->nincr++] = (struct ack_incr){ 0, label, n, entry };
+	return 0;
+}
+
+/* One record's fields, looked up in schema order. */
+struct record {
+	const char *org, *begin, *end, *domain, *p, *pct, *count, *disp, *pdkim, *pspf, *from;
+	size_t orgl, beginl, endl, domainl, pl, pctl, countl, displ, pdkiml, pspfl, froml;
+};
+
+static void
+fields_of(const struct entry *e, struct record *r)
+{
+	size_t at = 0;
+
+	r->org = entry_get_next(e, "org_name", &r->orgl, &at);
+	r->begin = entry_get_next(e, "begin", &r->beginl, &at);
+	r->end = entry_get_next(e, "end", &r->endl, &at);
+	r->domain = entry_get_next(e, "domain", &r->domainl, &at);
+	r->p = entry_get_next(e, "p", &r->pl, &at);
+	r->pct = entry_get_next(e, "pct", &r->pctl, &at);
+	r->count = entry_get_next(e, "count", &r->countl, &at);
+	r->disp = entry_get_next(e, "disposition", &r->displ, &at);
+	r->pdkim = entry_get_next(e, "policy_dkim", &r->pdkiml, &at);
+	r->pspf = entry_get_next(e, "policy_spf", &r->pspfl, &at);
+	r->from = entry_get_next(e, "header_from", &r->froml, &at);
+}
+
+static int
+iso_time(const char *v, size_t len, int64_t *t)
+{
+	char s[64];
+
+	if (!v || len == 0 || len >= sizeof s)
+		return -1;
+	memcpy(s, v, len);
+	s[len] = '\0';
+	return iso8601_parse(s, t) < 0 || *t < 0 ? -1 : 0;
+}
+
+static unsigned long long
+number(const char *v, size_t len, unsigned long long none)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	if (!v || len == 0 || len > 19)
+		return none;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return none;
+		n = n * 10 + (unsigned long long)(v[i] - '0');
+	}
+	return n;
+}
+
+static bool
+is(const char *v, size_t len, const char *want)
+{
+	return v && len == strlen(want) && !strncasecmp(v, want, len);
+}
+
+/* A domain lower-cased into out (room for 256); its length, 0 when it is no host name. */
+static size_t
+lower_domain(const char *v, size_t len, char *out)
+{
+	size_t i;
+
+	if (!v || !rdns_valid_name(v, len))
+		return 0;
+	if (v[len - 1] == '.')
+		len--;
+	for (i = 0; i < len; i++)
+		out[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+	out[len] = '\0';
+	return len;
+}
+
+static size_t
+label(struct buf *b, const char *name, const char *value, size_t len)
+{
+	size_t off = b->len;
+
+	if (prom_label(b, name, value, len, 0) < 0 || buf_putc(b, '\0') < 0)
+		return (size_t)-1;
+	return off;
+}
+
+/* What one record adds. */
+static int
+record_ops(struct rollup *ru, const struct entry *e, const struct source_info *si, size_t entry)
+{
+	const struct conf *c = ru->conf;
+	struct record r;
+	char from[256], pdomain[256], day[ISO8601_LEN + 1], dd[300];
+	const char *disp, *service = si->service ? si->service->name : "none", *cls = class_name(si->cls);
+	int64_t begin, end;
+	long long dayn;
+	unsigned long long n;
+	unsigned kdd, ksrc, kfirst;
+	size_t fl, pl, l;
+	int rc = 0;
+
+	fields_of(e, &r);
+	if (!(fl = lower_domain(r.from, r.froml, from)) || !rollup_domain_ok(c, from, fl) ||
+	    iso_time(r.begin, r.beginl, &begin) < 0)
+		return 0;	/* not one of ours, or no day to put it on */
+	if (iso_time(r.end, r.endl, &end) < 0)
+		end = begin;
+	dayn = begin / 86400;
+	iso8601_utc(dayn * 86400, day);
+	day[10] = '\0';
+	n = number(r.count, r.countl, 0);
+	disp = is(r.disp, r.displ, "none") ? "none" : is(r.disp, r.displ, "quarantine") ? "quarantine"
+	     : is(r.disp, r.displ, "reject") ? "reject" : "other";
+	snprintf(dd, sizeof dd, "%s:%s", day, from);
+	kdd = key(ru, "hash", "rollup:", dd, NULL);
+	ksrc = key(ru, "hash", "rollup:", dd, ":sources");
+	kfirst = key(ru, "hash", "firstseen:", from, NULL);
+	rc |= add(ru, (struct rop){ .op = 'Z', .key = key(ru, "zset", "rollup:days", NULL, NULL),
+				    .field = text(&ru->text, NULL, day, 10), .n = dayn });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "rollup:domains", NULL, NULL),
+				    .field = text(&ru->text, NULL, from, fl) });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "rollup:", day, NULL),
+				    .field = text(&ru->text, NULL, from, fl) });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd, .field = text(&ru->text, "messages", NULL, 0), .n = (long long)n });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd, .field = text(&ru->text, "class:", cls, strlen(cls)),
+				    .n = (long long)n });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd, .field = text(&ru->text, "disposition:", disp, strlen(disp)),
+				    .n = (long long)n });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd,
+				    .field = text(&ru->text, is(r.pdkim, r.pdkiml, "pass") ? "dkim:pass" : "dkim:fail", NULL, 0),
+				    .n = (long long)n });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd,
+				    .field = text(&ru->text, is(r.pspf, r.pspfl, "pass") ? "spf:pass" : "spf:fail", NULL, 0),
+				    .n = (long long)n });
+	if (r.org && r.orgl && !memchr(r.org, '\0', r.orgl)) {
+		rc |= add(ru, (struct rop){ .op = 'M', .key = kdd, .field = text(&ru->text, "reporter:", r.org, r.orgl),
+					    .n = end });
+		rc |= add(ru, (struct rop){ .op = 'M', .key = metric_key(ru, M_REPORTER_LAST),
+					    .field = label(&ru->text, "reporter", r.org, r.orgl), .n = end });
+	}
+	if (si->addr) {
+		const char *a = si->addr->dns.addr;
+
+		rc |= add(ru, (struct rop){ .op = 'U', .key = ksrc, .field = text(&ru->text, NULL, a, strlen(a)),
+					    .n = (long long)n, .cls = si->cls, .entry = entry });
+		rc |= add(ru, (struct rop){ .op = 'F', .key = kfirst, .field = text(&ru->text, "ip:", a, strlen(a)),
+					    .aux = text(&ru->text, NULL, from, fl), .n = dayn, .cls = si->cls, .counted = true });
+		if (si->addr->base[0])
+			rc |= add(ru, (struct rop){ .op = 'F', .key = kfirst,
+						    .field = text(&ru->text, "base:", si->addr->base, strlen(si->addr->base)),
+						    .n = dayn, .cls = si->cls });
+	}
+	if (si->service)
+		rc |= add(ru, (struct rop){ .op = 'F', .key = kfirst, .field = text(&ru->text, "service:", service, strlen(service)),
+					    .n = dayn, .cls = si->cls });
+	/* The published policy of the report's domain, as its newest report says. */
+	if ((pl = lower_domain(r.domain, r.domainl, pdomain)) && rollup_domain_ok(c, pdomain, pl) && r.p) {
+		long long p = is(r.p, r.pl, "reject") ? 2 : is(r.p, r.pl, "quarantine") ? 1 : 0;
+
+		rc |= add(ru, (struct rop){ .op = 'T', .key = key(ru, "hash", "policy:newest", NULL, NULL),
+					    .field = label(&ru->text, "domain", pdomain, pl), .n = end, .v1 = p,
+					    .v2 = (long long)number(r.pct, r.pctl, 100) });
+	}
+	/* The messages by domain, class and service. */
+	l = ru->labels.len;
+	if (prom_label(&ru->labels, "from_domain", from, fl, 0) < 0 ||
+	    prom_label(&ru->labels, "source_class", cls, strlen(cls), 1) < 0 ||
+	    prom_label(&ru->labels, "source_service", service, strlen(service), 1) < 0 || buf_putc(&ru->labels, '\0') < 0)
+		return -1;
+	rc |= count(ru, l, n, entry);
+	return rc ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ combining */
+
+static int
+rop_cmp(const void *a, const void *b, void *arg)
+{
+	const struct rop *x = a, *y = b;
+	const struct buf *text = arg;
+	int c;
+
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if ((c = strcmp(text->data + x->field, text->data + y->field)))
+		return c;
+	if (x->op == 'U' && x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return 0;
+}
+
+/* Equal operations as one: sums, the newest time, the first day (and the worst class of it). */
+static void
+combine(struct rollup *ru)
+{
+	size_t i, k = 0;
+
+	if (!ru->nops)
+		return;
+	qsort_r(ru->ops, ru->nops, sizeof *ru->ops, rop_cmp, &ru->text);
+	for (i = 1; i < ru->nops; i++) {
+		struct rop *a = &ru->ops[k], *b = &ru->ops[i];
+
+		if (rop_cmp(a, b, &ru->text)) {
+			ru->ops[++k] = *b;
+			continue;
+		}
+		switch (a->op) {
+		case 'I':
+		case 'U':
+			a->n += b->n;
+			break;
+		case 'M':
+		case 'T':
+			if (b->n > a->n)
+				*a = *b;
+			break;
+		case 'F':
+			if (b->n < a->n || (b->n == a->n && b->cls > a->cls))
+				*a = *b;
+			break;
+		default:	/* A, Z: the same either way */
+			break;
+		}
+	}
+	ru->nops = k + 1;
+}
+
+static int
+word(struct rollup *ru, const char *s)
+{
+	ru->nwords++;
+	return buf_puts(&ru->words, s) < 0 || buf_putc(&ru->words, '\0') < 0 ? -1 : 0;
+}
+
+static int
+word_n(struct rollup *ru, long long n)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%lld", n);
+	return word(ru, s);
+}
+
+static const char *const source_names[SOURCE_COLUMNS] = {
+	"rdns", "confirmed", "base", "country", "asn", "as_org", "service", "service_type", "approved", NULL,
+};
+
+static int
+emit(struct rollup *ru, const struct rop *o)
+{
+	const struct conf *c = ru->conf;
+	const char *f = ru->text.data + o->field;
+	char day[ISO8601_LEN + 1], s[2] = { o->op, '\0' };
+	int rc = word(ru, s) | word_n(ru, o->key);
+
+	if (o->op == 'Z')	/* sorted set, score, member */
+		return rc | word_n(ru, o->n) | word(ru, f);
+	rc |= word(ru, f);
+	switch (o->op) {
+	case 'I':
+		return rc | word_n(ru, o->n);
+	case 'M':
+		return rc | word_n(ru, o->n) |
+		       word_n(ru, o->key == metric_key(ru, M_REPORTER_LAST) ? c->metrics_max_series : ROLLUP_REPORTERS_MAX + 32);
+	case 'T':
+		return rc | word_n(ru, o->n) | word_n(ru, c->metrics_max_series) | word(ru, "2") |
+		       word_n(ru, metric_key(ru, M_POLICY)) | word_n(ru, o->v1) | word_n(ru, metric_key(ru, M_POLICY_PCT)) |
+		       word_n(ru, o->v2);
+	case 'F': {
+		size_t l = ru->labels.len;
+		const char *cls = class_name(o->cls), *from = ru->text.data + o->aux;
+
+		iso8601_utc(o->n * 86400, day);
+		day[10] = '\0';
+		rc |= word(ru, day) | word_n(ru, (long long)c->rollup_max_sources * ROLLUP_FIRSTSEEN_FACTOR);
+		if (!o->counted)	/* base domains and services: recorded, not counted */
+			return rc | word(ru, "0") | word(ru, "") | word(ru, "");
+		/* New addresses count in dmarc_new_sources_total. */
+		if (prom_label(&ru->labels, "from_domain", from, strlen(from), 0) < 0 ||
+		    prom_label(&ru->labels, "source_class", cls, strlen(cls), 1) < 0 || buf_putc(&ru->labels, '\0') < 0)
+			return -1;
+		return rc | word_n(ru, metric_key(ru, M_NEW_SOURCES)) | word(ru, ru->labels.data + l) |
+		       word(ru, metric_defs[M_NEW_SOURCES].overflow);
+	}
+	case 'U': {
+		const char *v[SOURCE_COLUMNS];
+		char num[12];
+		size_t i, np = 0;
+
+		source_values(&ru->si[o->entry], v, num);
+		for (i = 0; source_names[i]; i++)
+			np += v[i] != NULL;
+		rc |= word(ru, class_name(o->cls)) | word_n(ru, o->n) | word_n(ru, c->rollup_max_sources) | word(ru, "other") |
+		      word_n(ru, (long long)np);
+		for (i = 0; source_names[i]; i++)
+			if (v[i])
+				rc |= word(ru, source_names[i]) | word(ru, v[i]);
+		return rc;
+	}
+	default:	/* A: set, member */
+		return rc;
+	}
+}
+
+int
+rollup_build(struct rollup *ru, const struct entries *es, const struct source_info *si, struct ack_counters *cn)
+{
+	size_t i;
+
+	buf_reset(&ru->text);
+	buf_reset(&ru->keytext);
+	buf_reset(&ru->words);
+	buf_reset(&ru->labels);
+	ru->nkeys = ru->nops = ru->nwords = ru->nincr = 0;
+	ru->si = si;
+	for (i = 0; i < es->n; i++)
+		if (es->v[i].fields && record_ops(ru, &es->v[i], &si[i], i) < 0)
+			return -1;
+	combine(ru);
+	for (i = 0; i < ru->nops; i++)
+		if (emit(ru, &ru->ops[i]) < 0)
+			return -1;
+	free(ru->keys);
+	if (!(ru->keys = calloc(ru->nkeys ? ru->nkeys : 1, sizeof *ru->keys)))
+		return -1;
+	for (i = 0; i < ru->nkeys; i++)
+		ru->keys[i] = ru->keytext.data + ru->keyoff[i];
+	ru->aops = (struct ack_ops){ ru->keys, ru->types, ru->nkeys, ru->words.data, ru->nwords };
+	*cn = (struct ack_counters){ (const char *const *)&ru->metric_keys[M_SOURCE_MESSAGES], ru->overflow, 1,
+				     ru->conf->metrics_max_series, ru->labels.data, ru->incr, ru->nincr,
+				     ru->nwords ? &ru->aops : NULL };
+	return 0;
+}
+
+/* ------------------------------------------------------------ pruning */
+
+enum dp_status
+rollup_prune(struct rollup *ru, struct redis *r, size_t *removed, struct dp_error *err)
+{
+	const struct conf *c = ru->conf;
+	char days[300], keep[16];
+	const char *argv[] = { NULL, NULL, "1", days, c->key_prefix, keep };
+	size_t lens[6];
+	redisReply *reply;
+	enum dp_status rc;
+	int i;
+
+	*removed = 0;
+	snprintf(days, sizeof days, "{%s}:rollup:days", c->key_prefix);
+	snprintf(keep, sizeof keep, "%u", c->rollup_days);
+	for (i = 2; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	if (!(reply = script_run(r, &ru->prune, 6, argv, lens, "deleting old rollups", err)))
+		return DP_TEMPFAIL;
+	if (reply->type == REDIS_REPLY_INTEGER) {
+		*removed = (size_t)reply->integer;
+		rc = DP_OK;
+	} else
+		rc = redis_reply_fail(r, reply, "deleting old rollups", err);
+	freeReplyObject(reply);
+	return rc;
+}

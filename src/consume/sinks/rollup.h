@@ -1,0 +1,63 @@
+/*
+ * rollup.h - what aggregate records add to the daily rollups: per day
+ * (the UTC day of the report's begin) and header-from domain of ours,
+ * and to the sources' metrics.  The sources sink applies it with the
+ * acknowledgement of the records (reader.h, ack_ops), so each record
+ * counts once.  Keys, all under {P}:
+ *
+ *   rollup:days              zset: day -> days since the epoch
+ *   rollup:domains           set: every domain rolled up
+ *   rollup:<day>             set: the domains with records that day
+ *   rollup:<day>:<domain>    hash: messages, class:<c>, disposition:<d>,
+ *                            dkim:<pass|fail>, spf:<pass|fail> (the
+ *                            receiver's policy_evaluated), and
+ *                            reporter:<org> = its newest report's end
+ *   rollup:<day>:<domain>:sources
+ *                            hash: address -> JSON {"m": messages,
+ *                            "c": {class: messages}, and the source's
+ *                            rdns, confirmed, base, country, asn,
+ *                            as_org, service, service_type, approved}
+ *   firstseen:<domain>       hash: ip:<address>, base:<domain>,
+ *                            service:<name> -> the first day it sent
+ *
+ * Bounds: rollup_max_sources addresses per day and domain (the rest
+ * fold into "other"), ten times that many first-seen entries per domain,
+ * ROLLUP_REPORTERS_MAX reporters per day and domain, metrics_max_series
+ * label sets per metric; days older than rollup_days before the newest
+ * are deleted (rollup_prune).
+ */
+#ifndef DP_ROLLUP_H
+#define DP_ROLLUP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "enrich.h"
+#include "entry.h"
+#include "reader.h"
+#include "redis.h"
+#include "status.h"
+
+#define ROLLUP_REPORTERS_MAX 1000
+#define ROLLUP_FIRSTSEEN_FACTOR 10
+
+struct rollup;
+
+struct rollup *rollup_new(const struct conf *c);
+void rollup_free(struct rollup *ru);
+
+/*
+ * The counters and operations es's records (aggregate; si their
+ * sources) add, into *cn (pointing into ru until the next call).
+ * 0, or -1 on ENOMEM.
+ */
+int rollup_build(struct rollup *ru, const struct entries *es, const struct source_info *si, struct ack_counters *cn);
+
+/* Delete the days older than rollup_days before the newest (at most 100 a call); *removed of them. */
+enum dp_status rollup_prune(struct rollup *ru, struct redis *r, size_t *removed, struct dp_error *err);
+
+/* Whether domain[0..len) is one to roll up: a host name, and one of report_domains when that is set. */
+int rollup_domain_ok(const struct conf *c, const char *domain, size_t len);
+
+#endif
