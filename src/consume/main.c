@@ -27,6 +27,7 @@
 #include "redis.h"
 #include "run.h"
 #include "sources.h"
+#include "sources_table.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -40,6 +41,9 @@ struct options {
 	bool conf_explicit;	/* -c given: the file must exist */
 	bool once;
 	bool verbose;
+	const char *sources;	/* --sources DOMAIN: print its table and exit */
+	unsigned days;		/* ... over this many days */
+	bool json;		/* ... as JSON */
 };
 
 static void
@@ -47,8 +51,12 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: dmarc-consume [-c FILE] [--once] [-v]\n"
+		"       dmarc-consume [-c FILE] --sources DOMAIN [--days N] [--json]\n"
 		"  -c, --config FILE  settings (default %s)\n"
 		"      --once         consume what is there, close every batch, and exit\n"
+		"      --sources DOMAIN  print who sent as DOMAIN, from the rollups, and exit\n"
+		"      --days N       ... over the N days (default 30) up to the newest with reports\n"
+		"      --json         ... as JSON\n"
 		"  -v, --verbose      log to stderr as well\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         this help\n"
@@ -64,22 +72,37 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "once", no_argument, NULL, 'o' },
+		{ "sources", required_argument, NULL, 's' }, { "days", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },     { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	int ch;
+	char *end;
+	unsigned long days;
 
 	o->conf_path = DEFAULT_CONF;
+	o->days = 30;
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c': o->conf_path = optarg; o->conf_explicit = true; break;
 		case 'o': o->once = true; break;
+		case 's': o->sources = optarg; break;
+		case 'j': o->json = true; break;
+		case 'd':
+			days = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || days < 1 || days > 3660) {
+				fprintf(stderr, "dmarc-consume: --days wants a number of days from 1 to 3660\n");
+				return EX_USAGE;
+			}
+			o->days = (unsigned)days;
+			break;
 		case 'v': o->verbose = true; break;
 		case 'V': printf("dmarc-consume %s\n", PACKAGE_VERSION); return EX_OK;
 		case 'h': usage(stdout); return EX_OK;
 		default: usage(stderr); return EX_USAGE;
 		}
-	if (optind < argc) {
+	if (optind < argc || ((o->json || o->days != 30) && !o->sources) || (o->sources && o->once)) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -200,6 +223,10 @@ main(int argc, char **argv)
 	conf_defaults(&conf, CONF_CONSUME);
 	if ((rc = load_settings(&o, &conf)) >= 0)
 		goto out;
+	if (o.sources) {
+		rc = sources_table(&conf, o.sources, o.days, o.json, stdout);
+		goto out;
+	}
 	if (!(sources = sources_open(&conf, why, sizeof why))) {
 		log_err("event=config reason=\"%s\"", why);
 		fprintf(stderr, "dmarc-consume: config: %s\n", why);
