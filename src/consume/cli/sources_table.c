@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <wchar.h>
 
 #include "classify.h"
 #include "rdns.h"
@@ -126,13 +128,32 @@ row_class(const struct row *r)
 	return (enum source_class)best;
 }
 
-/* Failing sources first (most failing messages first), then by messages, then by address. */
+/*
+ * Failing sources first, those to act on before the others: approved
+ * sources that fail (a configuration to fix), services not approved (one
+ * to approve, or not), unknown sources (what p=reject is for), forwarded
+ * mail (explained), then passing sources; within a class, the most
+ * failing messages first, then the most messages, then by address.
+ */
+static int
+row_rank(const struct row *r)
+{
+	static const int rank[CLASS_COUNT] = {
+		[CLASS_APPROVED_FAIL] = 0, [CLASS_SERVICE_FAIL] = 1, [CLASS_UNKNOWN_FAIL] = 2, [CLASS_FORWARDED] = 3,
+		[CLASS_PASS] = 4,
+	};
+
+	return rank[row_class(r)];
+}
+
 static int
 row_cmp(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
 	unsigned long long fx = failing(x), fy = failing(y);
 
+	if (row_rank(x) != row_rank(y))
+		return row_rank(x) < row_rank(y) ? -1 : 1;
 	if (fx != fy)
 		return fx > fy ? -1 : 1;
 	if (x->m != y->m)
@@ -281,14 +302,31 @@ printable(char *s)
 			*s = '?';
 }
 
-/* Columns on a terminal count characters, not bytes. */
+/*
+ * Columns on a terminal: an emoji or a CJK character takes two, a
+ * combining mark none (wcwidth() under C.UTF-8, set by sources_table());
+ * what is no UTF-8 counts a column a byte.
+ */
 static size_t
 width(const char *s)
 {
-	size_t w = 0;
+	mbstate_t st;
+	size_t w = 0, len = strlen(s), n;
+	wchar_t wc;
+	int cw;
 
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
+	memset(&st, 0, sizeof st);
+	while (len) {
+		n = mbrtowc(&wc, s, len, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			w++, s++, len--;
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw < 0 ? 1 : (size_t)cw;
+		s += n, len -= n;
+	}
 	return w;
 }
 
@@ -416,6 +454,7 @@ sources_table(const struct conf *c, const char *domain, unsigned days, bool json
 		fprintf(stderr, "dmarc-consume: out of memory\n");
 		return EX_TEMPFAIL;
 	}
+	setlocale(LC_CTYPE, "C.UTF-8");	/* for width(): the text is UTF-8 whatever the terminal's locale */
 	if (read_table(r, c, lower, days, &t, first_day, last_day, &err) != DP_OK) {
 		fprintf(stderr, "dmarc-consume: %s\n", err.reason);
 		rc = EX_TEMPFAIL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "dnscache.h"
 #include "domain.h"
@@ -153,8 +154,10 @@ static enum dp_status
 resolve(struct enricher *en, struct redis *r, struct dp_error *err)
 {
 	const struct conf *c = en->sources->conf;
-	size_t i, nask = 0;
+	size_t i, nask = 0, unresolved = 0;
 	unsigned inflight = 0;
+	struct timespec t0, t1;
+	long long waited;
 
 	if (!en->rdns) {
 		for (i = 0; i < en->naddrs; i++)
@@ -173,9 +176,20 @@ resolve(struct enricher *en, struct redis *r, struct dp_error *err)
 			en->ask[nask++] = en->addrs[i].dns;
 	if (nask == 0)
 		return DP_OK;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rdns_resolve(en->rdns, en->ask, nask, &inflight);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	if (inflight > en->inflight_max)
 		en->inflight_max = inflight;
+	for (i = 0; i < nask; i++)
+		unresolved += en->ask[i].state == RDNS_UNRESOLVED;
+	if (unresolved)
+		log_info("event=dns asked=%zu unresolved=%zu waited_ms=%lld in_flight=%u reason=\"no answer within "
+			 "dns_timeout_ms (%u) or a DNS error: those sources say unresolved, asked again in %u s\"", nask,
+			 unresolved, waited, inflight, c->dns_timeout_ms, DNSCACHE_UNRESOLVED_SECONDS);
+	else
+		log_debug("event=dns asked=%zu waited_ms=%lld in_flight=%u", nask, waited, inflight);
 	for (i = 0, nask = 0; i < en->naddrs; i++)
 		if (!en->hit[i])
 			en->addrs[i].dns = en->ask[nask++];

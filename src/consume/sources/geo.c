@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "geo.h"
 
@@ -30,12 +31,16 @@ geo_close(struct geo *g)
 static int
 open_db(const char *path, MMDB_s *db, char *err, size_t errlen)
 {
-	int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
+	int rc;
 
-	if (rc == MMDB_SUCCESS)
+	/* libmaxminddb says "Error opening the specified MaxMind DB file" for any reason: say which. */
+	if (access(path, R_OK) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((rc = MMDB_open(path, MMDB_MODE_MMAP, db)) == MMDB_SUCCESS)
 		return 0;
-	snprintf(err, errlen, "%s: %s", path,
-		 rc == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(rc));
+	snprintf(err, errlen, "%s: %s", path, MMDB_strerror(rc));
 	return -1;
 }
 

@@ -18,11 +18,21 @@
 
 /* PTR names looked up forward per address: a PTR set larger than this is not an honest one. */
 #define NAMES_MAX 4
+/*
+ * Addresses being looked up at once: a resolver (or the UDP buffers on
+ * the way) drops what floods it, and a dropped query costs a timeout.
+ */
+#define ACTIVE_MAX 200
+
+struct job;
 
 struct rdns {
 	ares_channel ch;
 	unsigned timeout_ms;
-	unsigned inflight, inflight_max;
+	unsigned inflight, inflight_max;	/* queries */
+	struct job *jobs;			/* the batch's, while it is resolved */
+	size_t njobs, next;			/* ... and the next to start */
+	unsigned active;			/* addresses started and not finished */
 };
 
 /* One address on its way through PTR, then the forward look-ups of its names. */
@@ -174,10 +184,12 @@ reverse_name(const struct job *j, char *out, size_t outlen)
 	snprintf(out + n, outlen - n, "ip6.arpa");
 }
 
+/* Whether a failure may go away: not "no such name", "no such record", or an answer no DNS could hold. */
 static int
 temporary_status(int status)
 {
-	return status != ARES_ENOTFOUND && status != ARES_ENODATA && status != ARES_ENONAME;
+	return status != ARES_ENOTFOUND && status != ARES_ENODATA && status != ARES_ENONAME && status != ARES_EBADRESP &&
+	       status != ARES_EBADNAME;
 }
 
 static void
@@ -185,6 +197,7 @@ finish(struct job *j)
 {
 	struct rdns_query *q = j->q;
 
+	j->r->active--;
 	if (j->confirmed >= 0) {
 		q->state = RDNS_CONFIRMED;
 		snprintf(q->name, sizeof q->name, "%s", j->names[j->confirmed]);
@@ -264,11 +277,13 @@ ptr_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	j->r->inflight--;
 	if (status != ARES_SUCCESS) {
 		j->q->state = temporary_status(status) ? RDNS_UNRESOLVED : RDNS_NONE;
+		j->r->active--;
 		return;
 	}
 	status = ares_parse_ptr_reply(abuf, alen, j->addr, j->family == AF_INET ? 4 : 16, j->family, &h);
 	if (status != ARES_SUCCESS || !h) {
-		j->q->state = status == ARES_ENODATA || status == ARES_ENOTFOUND ? RDNS_NONE : RDNS_UNRESOLVED;
+		j->q->state = temporary_status(status) ? RDNS_UNRESOLVED : RDNS_NONE;
+		j->r->active--;
 		return;
 	}
 	if (h->h_name)
@@ -278,6 +293,7 @@ ptr_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	ares_free_hostent(h);
 	if (j->nnames == 0) {
 		j->q->state = RDNS_NONE;
+		j->r->active--;
 		return;
 	}
 	memset(&hints, 0, sizeof hints);
@@ -309,6 +325,23 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Start the PTR look-ups of more of the batch's addresses, up to ACTIVE_MAX at once. */
+static void
+start_more(struct rdns *r)
+{
+	while (r->active < ACTIVE_MAX && r->next < r->njobs) {
+		struct job *j = &r->jobs[r->next++];
+		char rev[80];
+
+		if (!j->family)
+			continue;	/* no address: nothing to look up */
+		reverse_name(j, rev, sizeof rev);
+		r->active++;
+		started(r);
+		ares_query(r->ch, rev, ns_c_in, ns_t_ptr, ptr_done, j);
+	}
+}
+
 /* Run the channel until nothing is out or the deadline passes; then cancel what is left. */
 static void
 run(struct rdns *r, long long deadline)
@@ -320,6 +353,7 @@ run(struct rdns *r, long long deadline)
 		long long left = deadline - now_ms();
 		int bits, i, nfds = 0, wait_ms, ready;
 
+		start_more(r);
 		if (r->inflight == 0)
 			return;
 		if (left <= 0) {
@@ -368,7 +402,6 @@ rdns_resolve(struct rdns *r, struct rdns_query *q, size_t n, unsigned *inflight)
 	}
 	for (i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
-		char rev[80];
 
 		j->r = r;
 		j->q = &q[i];
@@ -377,15 +410,16 @@ rdns_resolve(struct rdns *r, struct rdns_query *q, size_t n, unsigned *inflight)
 			j->family = AF_INET;
 		else if (inet_pton(AF_INET6, q[i].addr, j->addr) == 1)
 			j->family = AF_INET6;
-		else {
+		else
 			q[i].state = RDNS_OFF;	/* no address: nothing to look up */
-			continue;
-		}
-		reverse_name(j, rev, sizeof rev);
-		started(r);
-		ares_query(r->ch, rev, ns_c_in, ns_t_ptr, ptr_done, j);
 	}
+	r->jobs = jobs;
+	r->njobs = n;
+	r->next = 0;
+	r->active = 0;
 	run(r, deadline);
 	*inflight = r->inflight_max;
+	r->jobs = NULL;
+	r->njobs = r->next = 0;
 	free(jobs);
 }
