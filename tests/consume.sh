@@ -44,6 +44,40 @@ sum_count() {
 		return s" 1 "{$1}:records"
 }
 sum_hash() { rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" 1 "$1"; }
+# rollup_sums PREFIX: the daily rollups' messages, their sources' messages, dmarc_source_messages_total
+# and dmarc_new_sources_total, as Redis adds them up; stream_sums PREFIX: what they must be, from the
+# stream (the sum of count, three times, and the distinct header-from and address pairs).
+rollup_sums() {
+	rcli EVAL "local p, m, sm = '{' .. ARGV[1] .. '}:', 0, 0
+		for _, day in ipairs(redis.call('ZRANGE', p .. 'rollup:days', 0, -1)) do
+			for _, d in ipairs(redis.call('SMEMBERS', p .. 'rollup:' .. day)) do
+				m = m + tonumber(redis.call('HGET', p .. 'rollup:' .. day .. ':' .. d, 'messages') or 0)
+				for _, v in ipairs(redis.call('HVALS', p .. 'rollup:' .. day .. ':' .. d .. ':sources')) do
+					sm = sm + cjson.decode(v).m
+				end
+			end
+		end
+		local function total(k)
+			local s = 0
+			for _, v in ipairs(redis.call('HVALS', k)) do s = s + tonumber(v) end
+			return s
+		end
+		return m .. ' ' .. sm .. ' ' .. total(p .. 'metric:dmarc_source_messages_total') .. ' ' ..
+			total(p .. 'metric:dmarc_new_sources_total')" 0 "$1"
+}
+stream_sums() {
+	local s
+	s=$(sum_count "$1")
+	echo "$s $s $s $(rcli EVAL "local seen, n = {}, 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			local f, from, ip = e[2]
+			for i = 1, #f, 2 do
+				if f[i] == 'header_from' then from = string.lower(f[i + 1]) elseif f[i] == 'source_ip' then ip = f[i + 1] end
+			end
+			if from and ip and not seen[from .. ' ' .. ip] then seen[from .. ' ' .. ip] = true n = n + 1 end
+		end
+		return n" 1 "{$1}:records")"
+}
 # ndjson_ids PREFIX: "<kind> <stream_id>" of every NDJSON line; batch_ids PREFIX: "<stream> <stream_id>" of every row.
 ndjson_ids() { cat "$work/$1"/ndjson/*.ndjson 2> /dev/null | sed -n 's/.*"kind":"\([a-z]*\)".*"stream_id":"\([0-9-]*\)"}$/\1 \2/p'; }
 batch_ids() {
@@ -53,7 +87,7 @@ batch_ids() {
 	done
 }
 
-echo "1..54"
+echo "1..56"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -259,6 +293,8 @@ ok "after $kills kills, --once finishes the job" $? "$(tail -3 "$work/err")"
 is "NDJSON: 20,000 lines, 20,000 distinct" "$(ndjson_ids kill | wc -l) $(ndjson_ids kill | sort -u | wc -l)" "20000 20000"
 is "batch files: 20,000 rows, 20,000 distinct" "$(batch_ids kill | wc -l) $(batch_ids kill | sort -u | wc -l)" "20000 20000"
 is "metrics: dmarc_total is the sum of count" "$(sum_hash '{kill}:metric:dmarc_total')" "$(sum_count kill)"
+is "rollups: messages per day, per source and by class are the sum of count; one new source per address" \
+	"$(rollup_sums kill)" "$(stream_sums kill)"
 ok "no temporary batch file is left behind" "$(find "$work/kill/batch" -name '*.tmp' | grep -q .; [ $? -ne 0 ]; echo $?)"
 
 # --- two instances in one group share the work -------------------------------
@@ -364,7 +400,8 @@ done
 want=$(sum_count restart)
 restart_done() {
 	[ "$(ndjson_ids restart | wc -l)" -ge 20000 ] && [ "$(batch_ids restart | wc -l)" -ge 20000 ] &&
-		[ "$(sum_hash '{restart}:metric:dmarc_total')" = "$want" ]
+		[ "$(sum_hash '{restart}:metric:dmarc_total')" = "$want" ] &&
+		[ "$(rollup_sums restart | cut -d' ' -f1)" = "$want" ]
 }
 wait_for 120 restart_done || echo "# not every sink caught up within 120 s"
 kill -TERM "$c"
@@ -376,6 +413,8 @@ ok "it logged losing Redis each time, and recovering, and carried on" \
 is "every sink holds the 20,000 records once" \
 	"$(ndjson_ids restart | sort -u | wc -l) $(ndjson_ids restart | wc -l) $(batch_ids restart | sort -u | wc -l) $(batch_ids restart | wc -l) $(sum_hash '{restart}:metric:dmarc_total')" \
 	"20000 20000 20000 20000 $want"
-pending=$(for g in metrics batch ndjson; do rcli XPENDING '{restart}:records' "dmarc-consume:$g" | head -1; done | sort -u)
+is "rollups through the restarts: every record once, one new source per address" "$(rollup_sums restart)" \
+	"$(stream_sums restart)"
+pending=$(for g in metrics sources batch ndjson; do rcli XPENDING '{restart}:records' "dmarc-consume:$g" | head -1; done | sort -u)
 is "nothing is left pending" "$pending" 0
 is "no command refused by the README's rules after the restarts either (ACL LOG)" "$(acl_refusals "$sock" | tr '\n' ' ')" ""
