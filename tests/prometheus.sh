@@ -83,7 +83,7 @@ wait_for 30 two_samples || echo "# Prometheus had not scraped twice within 30 s"
 # Every query of the dashboard, its ranges made concrete.
 "${PYTHON3:-python3}" -c 'import json, sys
 for p in json.load(open(sys.argv[1]))["panels"]:
-    for t in p["targets"]:
+    for t in p.get("targets", []):
         print(t["expr"].replace("$__range", "5m").replace("$__rate_interval", "1m"))' \
 	"$top_srcdir/contrib/grafana-dmarc-dashboard.json" > "$work/queries"
 empty=0
