@@ -47,7 +47,17 @@ CREATE EXTERNAL TABLE IF NOT EXISTS dmarc_records (
   `spf_results` string,
   `spf_human_results` string,
   `mail_auth` string,
-  `mail_from_domain` string
+  `mail_from_domain` string,
+  `source_rdns` string,
+  `source_rdns_confirmed` string,
+  `source_base_domain` string,
+  `source_country` string,
+  `source_asn` bigint,
+  `source_as_org` string,
+  `source_service` string,
+  `source_service_type` string,
+  `source_approved` string,
+  `source_class` string
 )
 PARTITIONED BY (dt string)
 ROW FORMAT DELIMITED
@@ -72,3 +82,9 @@ TBLPROPERTIES (
 --   FROM dmarc_records
 --  WHERE dt >= date_format(current_date - interval '7' day, '%Y-%m-%d')
 --  GROUP BY 1, 2 ORDER BY 3 DESC;
+
+-- Sources that fail, by class, service and reverse DNS, last 7 days:
+-- SELECT source_class, source_service, source_rdns, sum(count) AS messages
+--   FROM dmarc_records
+--  WHERE dt >= date_format(current_date - interval '7' day, '%Y-%m-%d') AND source_class <> 'pass'
+--  GROUP BY 1, 2, 3 ORDER BY 4 DESC;

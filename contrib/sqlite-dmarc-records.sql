@@ -52,7 +52,21 @@ CREATE TABLE IF NOT EXISTS dmarc_records (
   spf_human_results TEXT,
   mail_auth TEXT,
   mail_from_domain TEXT,
+  -- dmarc-consume's sources stage (dmarc-consume(8), SOURCES):
+  source_rdns TEXT,
+  source_rdns_confirmed TEXT,
+  source_base_domain TEXT,
+  source_country TEXT,
+  source_asn INTEGER,
+  source_as_org TEXT,
+  source_service TEXT,
+  source_service_type TEXT,
+  source_approved TEXT,
+  source_class TEXT,
   PRIMARY KEY (stream_id)
 );
 
 -- SELECT disposition, sum(count) AS messages FROM dmarc_records GROUP BY 1 ORDER BY 2 DESC;
+-- What fails, by class and service:
+-- SELECT source_class, source_service, sum(count) AS messages FROM dmarc_records
+--  WHERE source_class <> 'pass' GROUP BY 1, 2 ORDER BY 3 DESC;
