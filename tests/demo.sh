@@ -6,7 +6,7 @@
 command -v redis-server > /dev/null || skip_all "redis-server is not installed (tests/tools/install-deps installs it)"
 command -v curl > /dev/null || skip_all "curl is not installed (tests/tools/install-deps installs it)"
 
-echo "1..5"
+echo "1..6"
 before=$(ls -d "${TMPDIR:-/tmp}"/dmarc-demo.* 2> /dev/null | wc -l)
 DMARC_CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume} DMARC_PIPE=$DMARC_PIPE \
 	sh "$top_srcdir/contrib/demo" > "$work/out" 2>&1
@@ -15,4 +15,9 @@ is "dmarc-pipe stored one report of each kind" "$(grep -c 'event=summary status=
 is "dmarc-consume --once wrote a batch file per stream" "$(grep -c 'event=batch ' "$work/out")" 3
 ok "/metrics shows the counters" "$(grep -q '^dmarc_total{reporter="Example Receiver",' "$work/out" &&
 	grep -q '^tlsrpt_sessions_total{' "$work/out" && grep -q '^dmarc_failure_reports_total{' "$work/out"; echo $?)"
+# The README quotes the table: it must be what the demo prints.
+readme_block sources-table | tail -n +2 > "$work/readme-table"
+sed -n '/^== dmarc-consume --sources/,/^$/p' "$work/out" | sed '1d;/^$/d' > "$work/demo-table"
+ok "the README's --sources table is the demo's" "$(cmp -s "$work/readme-table" "$work/demo-table"; echo $?)" \
+	"$(diff "$work/readme-table" "$work/demo-table" | head -5)"
 is "its temporary directory is gone" "$(ls -d "${TMPDIR:-/tmp}"/dmarc-demo.* 2> /dev/null | wc -l)" "$before"

@@ -22,7 +22,7 @@ rcli() { redis-cli -s "$sock" "$@"; }
 prefixes="s h p f"
 acl_user dmarc-consume consume-password "$prefixes"
 
-echo "1..43"
+echo "1..45"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 pick_ports 3
 dns_port=$port_base liar_port=$((port_base + 1)) dead_port=$((port_base + 2))
@@ -102,14 +102,14 @@ report() {
 <?xml version="1.0"?>
 <feedback><report_metadata><org_name>Test Receiver</org_name><email>r@receiver.test</email>
 <report_id>$id</report_id><date_range><begin>$begin</begin><end>$((begin + 86399))</end></date_range></report_metadata>
-<policy_published><domain>sender.test</domain><p>quarantine</p><sp>none</sp><pct>100</pct></policy_published>
+<policy_published><domain>${from:-sender.test}</domain><p>quarantine</p><sp>none</sp><pct>100</pct></policy_published>
 EOX
 	for r in "$@"; do
 		IFS='|' read -r ip count dkim spf reason comment sig <<< "$r"
 		echo "<record><row><source_ip>$ip</source_ip><count>$count</count><policy_evaluated>"
 		echo "<disposition>none</disposition><dkim>$dkim</dkim><spf>$spf</spf>"
 		[ -n "$reason" ] && echo "<reason><type>$reason</type><comment>$comment</comment></reason>"
-		echo "</policy_evaluated></row><identifiers><header_from>sender.test</header_from></identifiers><auth_results>"
+		echo "</policy_evaluated></row><identifiers><header_from>${from:-sender.test}</header_from></identifiers><auth_results>"
 		[ -n "$sig" ] && echo "<dkim><domain>${sig%:*}</domain><result>${sig#*:}</result></dkim>"
 		echo "<spf><domain>sender.test</domain><result>fail</result></spf></auth_results></record>"
 	done
@@ -286,6 +286,25 @@ is "a database that is not there: exit 78, naming it" "$? $(cat "$work/bad.err")
 	"78 dmarc-consume: config: $work/nosuch.mmdb: No such file or directory"
 "$CONSUME" -c "$work/s.conf" --sources 'not a domain' > /dev/null 2>&1
 is "--sources with no domain name: exit 64" $? 64
+
+# --- the README's settings and approved-senders blocks, as written --------------
+readme_block sources-approved > "$work/approved.readme"
+readme_block sources-settings | sed "s|/var/lib/dmarc-consume/dbip-country-lite.mmdb|$work/country.mmdb|;
+	s|/var/lib/dmarc-consume/dbip-asn-lite.mmdb|$work/asn.mmdb|; s|/etc/dmarc-consume/services.tsv|$work/extra.tsv|;
+	s|/etc/dmarc-consume/approved|$work/approved.readme|; s|^dns_servers =.*|dns_servers = 127.0.0.1:$dns_port|" \
+	> "$work/readme.conf"
+grep -q "$work/approved.readme" "$work/readme.conf" || bail_out "the README's settings block names no approved_senders file"
+conf "$work/r.conf" s "ndjson_dir = $work/r/ndjson" "metrics_listen ="
+grep -v '^approved_senders\|^geoip_db\|^asn_db\|^services_extra\|^dns_servers' "$work/r.conf" > "$work/r2.conf"
+cat "$work/readme.conf" >> "$work/r2.conf"
+from=example.com report r-1 $day1 "192.0.2.5|1|fail|fail" "198.51.100.99|1|fail|fail" |
+	"$DMARC_PIPE" -c "$work/r.pipe.conf" > /dev/null 2>&1
+"$CONSUME" -c "$work/r2.conf" --once 2> "$work/r.err"
+ok "the README's settings and approved-senders blocks load as written (paths made the test's)" $? "$(tail -3 "$work/r.err")"
+cat "$work"/r/ndjson/*.ndjson > "$work/s.ndjson"
+is "... and its approved network is example.com's: failing mail from it is approved-fail, from elsewhere unknown-fail" \
+	"$(fields header_from source_approved source_class | paste -sd,)" \
+	"192.0.2.5 example.com yes approved-fail,198.51.100.99 example.com no unknown-fail"
 
 # --- pruning: rollup_days back from the newest report day -------------------------
 conf "$work/p.conf" p "rollup_days = 2" "metrics_listen =" "dns_lookups = no"
