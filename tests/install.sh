@@ -8,8 +8,10 @@ dest=$work/root
 inst() { ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$work/install.log" 2>&1; }
 prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$top_builddir/Makefile" | sed "s|\${prefix}|$prefix|")
+# The sample gives services_table for ./configure's default prefix.
+pkgdatadir=$prefix/share/dmarc-pipe
 
-echo "1..15"
+echo "1..17"
 inst
 ok "make install DESTDIR=..." $? "$(tail -3 "$work/install.log")"
 ok "the program" "$([ -x "$dest$prefix/bin/dmarc-pipe" ]; echo $?)"
@@ -30,14 +32,14 @@ ok "the shipped sample configuration loads" $?
 # program's --help listing the keys it reads.
 for prog in dmarc-pipe dmarc-consume; do
 	"$dest$prefix/bin/$prog" --help | sed -n 's/^  \([a-z_]*\) *= \(.*[^ ]\) *  # .*/\1=\2/p; s/^  \([a-z_]*\) *=  *  # .*/\1=/p'
-done | sort -u > "$work/defaults"
+done | sort -u | sed "s|^services_table=$pkgdatadir/|services_table=/usr/local/share/dmarc-pipe/|" > "$work/defaults"
 # What both list is the shared keys alone (syslog and Redis).
 for prog in dmarc-pipe dmarc-consume; do
 	"$dest$prefix/bin/$prog" --help | sed -n 's/^  \([a-z_]*\) *= .*/\1/p' | sort > "$work/keys.$prog"
 done
 is "dmarc-pipe --help lists no dmarc-consume setting" "$(grep -c '^consume' "$work/keys.dmarc-pipe")" 0
-is "the two programs share only the syslog and Redis settings" \
-	"$(comm -12 "$work/keys.dmarc-pipe" "$work/keys.dmarc-consume" | grep -Evx 'syslog|syslog_facility|syslog_socket|redis_[a-z_]*|key_prefix' | tr '\n' ' ')" ""
+is "the two programs share only the syslog and Redis settings, and our domains" \
+	"$(comm -12 "$work/keys.dmarc-pipe" "$work/keys.dmarc-consume" | grep -Evx 'syslog|syslog_facility|syslog_socket|redis_[a-z_]*|key_prefix|report_domains' | tr '\n' ' ')" ""
 sed -n 's/^#\([a-z_]*\) = \(.*\)$/\1=\2/p; s/^#\([a-z_]*\) =$/\1=/p' "$top_srcdir/contrib/dmarc-pipe.conf" | sort > "$work/sample"
 is "the sample names every key with its default" "$(diff "$work/defaults" "$work/sample" | grep '^[<>]' | tr '\n' ' ')" ""
 # The sample mails are installed beside the MTA snippets, to try a delivery.
@@ -56,6 +58,11 @@ else
 	skip_point "systemd-analyze verify" "systemd-analyze is not installed (tests/tools/install-deps installs systemd)"
 	skip_point "dmarc-consume.service is Type=notify" "systemd-analyze is not installed"
 fi
+ok "the services table in \$(pkgdatadir)" "$([ -s "$dest$pkgdatadir/services.tsv" ]; echo $?)"
+# The installed dmarc-consume reads it where it was installed: a DESTDIR
+# install is not at its place, so its default path is checked against it.
+is "dmarc-consume's default services_table is the installed one" \
+	"$("$dest$prefix/bin/dmarc-consume" --help | sed -n 's/^  services_table *= \([^ ]*\) .*/\1/p')" "$pkgdatadir/services.tsv"
 ok "the dmarc-consume man page" "$([ -f "$dest$prefix/share/man/man8/dmarc-consume.8" ]; echo $?)"
 # The man pages give the same ACL rules as the README (which the tests use).
 missing=$(for prog in dmarc-pipe dmarc-consume; do
