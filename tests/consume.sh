@@ -53,7 +53,7 @@ rollup_sums() {
 			for _, d in ipairs(redis.call('SMEMBERS', p .. 'rollup:' .. day)) do
 				m = m + tonumber(redis.call('HGET', p .. 'rollup:' .. day .. ':' .. d, 'messages') or 0)
 				for _, v in ipairs(redis.call('HVALS', p .. 'rollup:' .. day .. ':' .. d .. ':sources')) do
-					sm = sm + cjson.decode(v).m
+					sm = sm + tonumber(string.match(v, '^%d+'))
 				end
 			end
 		end

@@ -196,7 +196,7 @@ sum_hash() { rcli HVALS "$1" | awk '{ s += $1 } END { print s + 0 }'; }
 is "the day's rollup: messages by class" \
 	"$(rcli HMGET '{s}:rollup:2024-03-01:sender.test' messages class:pass class:forwarded class:approved-fail class:service-fail class:unknown-fail | paste -sd' ')" \
 	"60 15 18 15 6 6"
-is "one rollup entry per source, messages as reported" "$(rcli HLEN '{s}:rollup:2024-03-01:sender.test:sources') $(rcli HGET '{s}:rollup:2024-03-01:sender.test:sources' 198.51.100.21 | grep -o '"m":[0-9]*')" '12 "m":8'
+is "one rollup entry per source, messages as reported" "$(rcli HLEN '{s}:rollup:2024-03-01:sender.test:sources') $(rcli HGET '{s}:rollup:2024-03-01:sender.test:sources' 198.51.100.21 | cut -f1-6 | tr '\t' ' ')" '12 8 0 0 8 0 0'
 is "dmarc_source_messages_total by domain, class and service" \
 	"$(rcli HGET '{s}:metric:dmarc_source_messages_total' 'from_domain="sender.test",source_class="service-fail",source_service="TestESP"') $(sum_hash '{s}:metric:dmarc_source_messages_total')" "6 60"
 is "dmarc_new_sources_total: twelve new addresses, by class" \
@@ -344,7 +344,7 @@ ok "a report of $addresses distinct addresses ($flood_count records) is consumed
 day=$(rcli ZRANGE '{f}:rollup:days' -1 -1)
 src="{f}:rollup:$day:sender.test:sources"
 is "the day's sources: rollup_max_sources addresses and \"other\"" "$(rcli HLEN "$src")" 1001
-sum_m=$(rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + cjson.decode(v).m end return s" 1 "$src")
+sum_m=$(rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(string.match(v, '^%d+')) end return s" 1 "$src")
 is "... whose messages still add up to the report's" "$sum_m" "$(rcli HGET "{f}:rollup:$day:sender.test" messages)"
 is "first days: ten times rollup_max_sources per domain, new sources counted as far" \
 	"$(rcli HLEN '{f}:firstseen:sender.test') $(sum_hash '{f}:metric:dmarc_new_sources_total')" "10000 10000"

@@ -12,12 +12,16 @@
 #include "classify.h"
 #include "rdns.h"
 #include "redis.h"
+#include "rollup.h"
 #include "sources_table.h"
+
+/* What is known of a source, in the order of its rollup value (rollup.h). */
+enum info { I_RDNS, I_CONFIRMED, I_BASE, I_COUNTRY, I_ASN, I_AS_ORG, I_SERVICE, I_SERVICE_TYPE, I_APPROVED };
 
 /* One source over the days. */
 struct row {
 	char *addr;			/* owned */
-	json_object *info;		/* owned: its newest day's fields */
+	char *info;			/* owned: its newest day's fields, tab-separated */
 	unsigned long long m, by_class[CLASS_COUNT];
 	char first[11];			/* the first day it sent, "" unknown */
 };
@@ -34,7 +38,7 @@ table_free(struct table *t)
 
 	for (i = 0; i < t->n; i++) {
 		free(t->v[i].addr);
-		json_object_put(t->v[i].info);
+		free(t->v[i].info);
 	}
 	free(t->v);
 }
@@ -62,50 +66,37 @@ row_for(struct table *t, const char *addr, size_t len)
 	return &t->v[t->n++];
 }
 
-static int
-class_index(const char *name)
-{
-	int i;
-
-	for (i = 0; i < CLASS_COUNT; i++)
-		if (!strcmp(class_name((enum source_class)i), name))
-			return i;
-	return -1;
-}
-
 /* One day's sources hash merged in; days come oldest first, so the info left is the newest. */
 static int
 merge_day(struct table *t, const redisReply *h)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		const redisReply *f = h->element[i], *v = h->element[i + 1];
-		json_object *o, *c, *m;
+		unsigned long long n[1 + CLASS_COUNT];
+		const char *p;
+		char *end;
 		struct row *r;
 
 		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
 			continue;
-		if (!(o = json_tokener_parse(v->str)) || !json_object_is_type(o, json_type_object)) {
-			json_object_put(o);
-			continue;	/* not what the sink writes: left out */
+		/* messages, then each class's: not what the sink writes, left out */
+		for (k = 0, p = v->str; k < 1 + CLASS_COUNT; k++, p = end + (*end == '\t')) {
+			n[k] = strtoull(p, &end, 10);
+			if (end == p || (*end != '\t' && *end != '\0'))
+				break;
 		}
-		if (!(r = row_for(t, f->str, f->len))) {
-			json_object_put(o);
+		if (k < 1 + CLASS_COUNT)
+			continue;
+		if (!(r = row_for(t, f->str, f->len)))
 			return -1;
-		}
-		if (json_object_object_get_ex(o, "m", &m))
-			r->m += (unsigned long long)json_object_get_int64(m);
-		if (json_object_object_get_ex(o, "c", &c) && json_object_is_type(c, json_type_object)) {
-			json_object_object_foreach(c, name, n) {
-				int k = class_index(name);
-
-				if (k >= 0)
-					r->by_class[k] += (unsigned long long)json_object_get_int64(n);
-			}
-		}
-		json_object_put(r->info);
-		r->info = o;
+		r->m += n[0];
+		for (k = 0; k < CLASS_COUNT; k++)
+			r->by_class[k] += n[1 + k];
+		free(r->info);
+		if (!(r->info = strdup(p)))
+			return -1;
 	}
 	return 0;
 }
@@ -161,14 +152,23 @@ row_cmp(const void *a, const void *b)
 	return strcmp(x->addr, y->addr);
 }
 
+/* Field k of what is known of r, in buf (room for 256); "" when absent. */
 static const char *
-info(const struct row *r, const char *name)
+info(const struct row *r, enum info k, char buf[256])
 {
-	json_object *v;
+	const char *p = r->info, *tab;
+	size_t len;
 
-	if (!r->info || !json_object_object_get_ex(r->info, name, &v) || !json_object_is_type(v, json_type_string))
+	for (; p && k > 0; k--)
+		p = (tab = strchr(p, '\t')) ? tab + 1 : NULL;
+	if (!p)
 		return "";
-	return json_object_get_string(v);
+	len = (tab = strchr(p, '\t')) ? (size_t)(tab - p) : strlen(p);
+	if (len > 255)
+		len = 255;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 /* ------------------------------------------------------------ reading */
@@ -333,29 +333,33 @@ width(const char *s)
 static void
 cells(const struct row *r, char cell[COLS][300])
 {
-	const char *confirmed = info(r, "confirmed"), *as = info(r, "asn"), *org = info(r, "as_org");
+	char b[6][256];
+	const char *confirmed = info(r, I_CONFIRMED, b[0]), *as = info(r, I_ASN, b[1]), *org = info(r, I_AS_ORG, b[2]);
+	const char *rdns = info(r, I_RDNS, b[3]), *service = info(r, I_SERVICE, b[4]), *country = info(r, I_COUNTRY, b[5]);
 	unsigned long long pass = r->by_class[CLASS_PASS];
+	size_t k;
 
 	snprintf(cell[0], 300, "%s", r->addr);
 	if (!strcmp(confirmed, "yes"))
-		snprintf(cell[1], 300, "%s", info(r, "rdns"));
+		snprintf(cell[1], 300, "%s", rdns);
 	else if (!strcmp(confirmed, "no"))
-		snprintf(cell[1], 300, "%s (unconfirmed)", info(r, "rdns"));
+		snprintf(cell[1], 300, "%s (unconfirmed)", rdns);
 	else if (!strcmp(confirmed, "unresolved"))
 		snprintf(cell[1], 300, "(unresolved)");
 	else
 		snprintf(cell[1], 300, "%s", !strcmp(confirmed, "none") ? "(none)" : "-");
-	snprintf(cell[2], 300, "%s", *info(r, "service") ? info(r, "service") : "-");
-	snprintf(cell[3], 300, "%s", *info(r, "country") ? info(r, "country") : "-");
+	snprintf(cell[2], 300, "%s", *service ? service : "-");
+	snprintf(cell[3], 300, "%s", *country ? country : "-");
 	if (*as)
 		snprintf(cell[4], 300, "AS%s%s%.60s", as, *org ? " " : "", org);
 	else
 		snprintf(cell[4], 300, "-");
 	snprintf(cell[5], 300, "%llu", r->m);
 	snprintf(cell[6], 300, "%.1f", r->m ? 100.0 * (double)pass / (double)r->m : 0.0);
-	snprintf(cell[7], 300, "%s%s", class_name(row_class(r)), !strcmp(info(r, "approved"), "yes") ? " (approved)" : "");
+	snprintf(cell[7], 300, "%s%s", class_name(row_class(r)),
+		 !strcmp(info(r, I_APPROVED, b[0]), "yes") ? " (approved)" : "");
 	snprintf(cell[8], 300, "%s", r->first[0] ? r->first : "-");
-	for (size_t k = 0; k < COLS; k++)
+	for (k = 0; k < COLS; k++)
 		printable(cell[k]);
 }
 
@@ -398,7 +402,11 @@ static void
 print_json(const struct table *t, const char *domain, const char *first_day, const char *last_day, FILE *out)
 {
 	json_object *top = json_object_new_object(), *rows = json_object_new_array();
-	static const char *const names[] = { "rdns", "confirmed", "base", "country", "as_org", "service", "service_type" };
+	static const struct { const char *name; enum info k; } strings[] = {
+		{ "rdns", I_RDNS }, { "confirmed", I_CONFIRMED }, { "base", I_BASE }, { "country", I_COUNTRY },
+		{ "as_org", I_AS_ORG }, { "service", I_SERVICE }, { "service_type", I_SERVICE_TYPE },
+	};
+	char b[256];
 	size_t i, k;
 
 	json_object_object_add(top, "domain", json_object_new_string(domain));
@@ -407,13 +415,16 @@ print_json(const struct table *t, const char *domain, const char *first_day, con
 	for (i = 0; i < t->n; i++) {
 		const struct row *r = &t->v[i];
 		json_object *o = json_object_new_object(), *bc = json_object_new_object();
-		const char *asn = info(r, "asn");
+		const char *v;
 
 		json_object_object_add(o, "source", json_object_new_string(r->addr));
-		for (k = 0; k < sizeof names / sizeof names[0]; k++)
-			json_object_object_add(o, names[k], *info(r, names[k]) ? json_object_new_string(info(r, names[k])) : NULL);
-		json_object_object_add(o, "asn", *asn ? json_object_new_int64(atoll(asn)) : NULL);
-		json_object_object_add(o, "approved", json_object_new_boolean(!strcmp(info(r, "approved"), "yes")));
+		for (k = 0; k < sizeof strings / sizeof strings[0]; k++) {
+			v = info(r, strings[k].k, b);
+			json_object_object_add(o, strings[k].name, *v ? json_object_new_string(v) : NULL);
+		}
+		v = info(r, I_ASN, b);
+		json_object_object_add(o, "asn", *v ? json_object_new_int64(atoll(v)) : NULL);
+		json_object_object_add(o, "approved", json_object_new_boolean(!strcmp(info(r, I_APPROVED, b), "yes")));
 		json_object_object_add(o, "messages", json_object_new_int64((int64_t)r->m));
 		for (k = 0; k < CLASS_COUNT; k++)
 			if (r->by_class[k])

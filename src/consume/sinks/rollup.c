@@ -61,6 +61,9 @@ struct rollup {
 	struct ack_ops aops;
 	const struct source_info *si;	/* the batch's, while building */
 	struct script prune;
+	/* Key indices of this batch looked up already: records of one report share day and domain. */
+	char memo_dd[300];		/* "<day>:<domain>" of kdd, ksrc, kday and kfirst */
+	unsigned kdd, ksrc, kday, kfirst, kdays, kdomains, kmetric[M_COUNT];
 };
 
 struct rollup *
@@ -150,8 +153,9 @@ key(struct rollup *ru, const char *type, const char *a, const char *b, const cha
 static unsigned
 metric_key(struct rollup *ru, enum metric_id m)
 {
-	/* metric_keys() are "{P}:metric:<name>" already: strip what key() puts in front. */
-	return key(ru, "hash", "metric:", metric_defs[m].name, NULL);
+	if (!ru->kmetric[m])
+		ru->kmetric[m] = key(ru, "hash", "metric:", metric_defs[m].name, NULL);
+	return ru->kmetric[m];
 }
 
 static int
@@ -281,11 +285,11 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 	const struct conf *c = ru->conf;
 	struct record r;
 	char from[256], pdomain[256], day[ISO8601_LEN + 1], dd[300];
+	unsigned kdd, ksrc, kfirst;
 	const char *disp, *service = si->service ? si->service->name : "none", *cls = class_name(si->cls);
 	int64_t begin, end;
 	long long dayn;
 	unsigned long long n;
-	unsigned kdd, ksrc, kfirst;
 	size_t fl, pl, l;
 	int rc = 0;
 
@@ -302,15 +306,23 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 	disp = is(r.disp, r.displ, "none") ? "none" : is(r.disp, r.displ, "quarantine") ? "quarantine"
 	     : is(r.disp, r.displ, "reject") ? "reject" : "other";
 	snprintf(dd, sizeof dd, "%s:%s", day, from);
-	kdd = key(ru, "hash", "rollup:", dd, NULL);
-	ksrc = key(ru, "hash", "rollup:", dd, ":sources");
-	kfirst = key(ru, "hash", "firstseen:", from, NULL);
-	rc |= add(ru, (struct rop){ .op = 'Z', .key = key(ru, "zset", "rollup:days", NULL, NULL),
-				    .field = text(&ru->text, NULL, day, 10), .n = dayn });
-	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "rollup:domains", NULL, NULL),
-				    .field = text(&ru->text, NULL, from, fl) });
-	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "rollup:", day, NULL),
-				    .field = text(&ru->text, NULL, from, fl) });
+	if (strcmp(dd, ru->memo_dd)) {
+		ru->kdd = key(ru, "hash", "rollup:", dd, NULL);
+		ru->ksrc = key(ru, "hash", "rollup:", dd, ":sources");
+		ru->kday = key(ru, "set", "rollup:", day, NULL);
+		ru->kfirst = key(ru, "hash", "firstseen:", from, NULL);
+		snprintf(ru->memo_dd, sizeof ru->memo_dd, "%s", dd);
+	}
+	if (!ru->kdays) {
+		ru->kdays = key(ru, "zset", "rollup:days", NULL, NULL);
+		ru->kdomains = key(ru, "set", "rollup:domains", NULL, NULL);
+	}
+	kdd = ru->kdd;
+	ksrc = ru->ksrc;
+	kfirst = ru->kfirst;
+	rc |= add(ru, (struct rop){ .op = 'Z', .key = ru->kdays, .field = text(&ru->text, NULL, day, 10), .n = dayn });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = ru->kdomains, .field = text(&ru->text, NULL, from, fl) });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = ru->kday, .field = text(&ru->text, NULL, from, fl) });
 	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd, .field = text(&ru->text, "messages", NULL, 0), .n = (long long)n });
 	rc |= add(ru, (struct rop){ .op = 'I', .key = kdd, .field = text(&ru->text, "class:", cls, strlen(cls)),
 				    .n = (long long)n });
@@ -434,9 +446,27 @@ word_n(struct rollup *ru, long long n)
 	return word(ru, s);
 }
 
-static const char *const source_names[SOURCE_COLUMNS] = {
-	"rdns", "confirmed", "base", "country", "asn", "as_org", "service", "service_type", "approved", NULL,
-};
+/* What is known of a source, as the columns after its counts (rollup.h): source_values() but the class. */
+static int
+source_text(struct rollup *ru, const struct source_info *si)
+{
+	const char *v[SOURCE_COLUMNS];
+	char num[12];
+	size_t i;
+
+	source_values(si, v, num);
+	for (i = 0; i < ROLLUP_SOURCE_FIELDS; i++) {
+		const char *p;
+
+		if (i && buf_putc(&ru->words, '\t') < 0)
+			return -1;
+		for (p = v[i] ? v[i] : ""; *p; p++)
+			if (buf_putc(&ru->words, *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p) < 0)
+				return -1;
+	}
+	ru->nwords++;
+	return buf_putc(&ru->words, '\0');
+}
 
 static int
 emit(struct rollup *ru, const struct rop *o)
@@ -475,21 +505,9 @@ emit(struct rollup *ru, const struct rop *o)
 		return rc | word_n(ru, metric_key(ru, M_NEW_SOURCES)) | word(ru, ru->labels.data + l) |
 		       word(ru, metric_defs[M_NEW_SOURCES].overflow);
 	}
-	case 'U': {
-		const char *v[SOURCE_COLUMNS];
-		char num[12];
-		size_t i, np = 0;
-
-		source_values(&ru->si[o->entry], v, num);
-		for (i = 0; source_names[i]; i++)
-			np += v[i] != NULL;
-		rc |= word(ru, class_name(o->cls)) | word_n(ru, o->n) | word_n(ru, c->rollup_max_sources) | word(ru, "other") |
-		      word_n(ru, (long long)np);
-		for (i = 0; source_names[i]; i++)
-			if (v[i])
-				rc |= word(ru, source_names[i]) | word(ru, v[i]);
-		return rc;
-	}
+	case 'U':
+		return rc | word_n(ru, o->cls) | word_n(ru, o->n) | word_n(ru, c->rollup_max_sources) | word(ru, "other") |
+		       source_text(ru, &ru->si[o->entry]);
 	default:	/* A: set, member */
 		return rc;
 	}
@@ -506,6 +524,9 @@ rollup_build(struct rollup *ru, const struct entries *es, const struct source_in
 	buf_reset(&ru->labels);
 	ru->nkeys = ru->nops = ru->nwords = ru->nincr = 0;
 	ru->si = si;
+	ru->memo_dd[0] = '\0';
+	ru->kdays = ru->kdomains = 0;
+	memset(ru->kmetric, 0, sizeof ru->kmetric);
 	for (i = 0; i < es->n; i++)
 		if (es->v[i].fields && record_ops(ru, &es->v[i], &si[i], i) < 0)
 			return -1;

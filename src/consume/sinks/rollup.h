@@ -13,10 +13,13 @@
  *                            receiver's policy_evaluated), and
  *                            reporter:<org> = its newest report's end
  *   rollup:<day>:<domain>:sources
- *                            hash: address -> JSON {"m": messages,
- *                            "c": {class: messages}, and the source's
- *                            rdns, confirmed, base, country, asn,
- *                            as_org, service, service_type, approved}
+ *                            hash: address -> tab-separated: messages,
+ *                            messages of each class (classify.h's
+ *                            order), then the newest of what is known of
+ *                            it: rdns, confirmed, base, country, asn,
+ *                            as_org, service, service_type, approved
+ *                            (ROLLUP_SOURCE_FIELDS; tabs in them are
+ *                            spaces)
  *   firstseen:<domain>       hash: ip:<address>, base:<domain>,
  *                            service:<name> -> the first day it sent
  *
@@ -40,6 +43,8 @@
 #include "status.h"
 
 #define ROLLUP_REPORTERS_MAX 1000
+/* The columns of a source's value: messages, CLASS_COUNT class counts, then these. */
+#define ROLLUP_SOURCE_FIELDS 9
 #define ROLLUP_FIRSTSEEN_FACTOR 10
 
 struct rollup;
