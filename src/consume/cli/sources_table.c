@@ -10,6 +10,7 @@
 #include <wchar.h>
 
 #include "classify.h"
+#include "grow.h"
 #include "rdns.h"
 #include "redis.h"
 #include "rollup.h"
@@ -51,15 +52,8 @@ row_for(struct table *t, const char *addr, size_t len)
 	for (i = 0; i < t->n; i++)
 		if (strlen(t->v[i].addr) == len && !memcmp(t->v[i].addr, addr, len))
 			return &t->v[i];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct row *v = realloc(t->v, cap * sizeof *v);
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v, 64) < 0)
+		return NULL;
 	memset(&t->v[t->n], 0, sizeof t->v[t->n]);
 	if (!(t->v[t->n].addr = strndup(addr, len)))
 		return NULL;

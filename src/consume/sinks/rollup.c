@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
@@ -130,17 +131,12 @@ key(struct rollup *ru, const char *type, const char *a, const char *b, const cha
 		if (!strcmp(ru->keytext.data + ru->keyoff[i], name))
 			return (unsigned)i + 1;
 	if (ru->nkeys == ru->keycap) {
-		size_t cap = ru->keycap ? ru->keycap * 2 : 32;
-		size_t *k = realloc(ru->keyoff, cap * sizeof *k);
-		const char **t;
+		size_t cap = ru->keycap;
 
-		if (!k)
+		/* Two arrays of one length: the second grows to the first's. */
+		if (grow((void **)&ru->keyoff, &cap, ru->nkeys, sizeof *ru->keyoff, 32) < 0 ||
+		    grow((void **)&ru->types, &ru->keycap, ru->nkeys, sizeof *ru->types, cap) < 0)
 			return 0;
-		ru->keyoff = k;
-		if (!(t = realloc(ru->types, cap * sizeof *t)))
-			return 0;
-		ru->types = t;
-		ru->keycap = cap;
 	}
 	if ((off = text(&ru->keytext, NULL, name, strlen(name))) == (size_t)-1)
 		return 0;
@@ -163,15 +159,8 @@ add(struct rollup *ru, struct rop r)
 {
 	if (!r.key || r.field == (size_t)-1 || r.aux == (size_t)-1)
 		return -1;
-	if (ru->nops == ru->opcap) {
-		size_t cap = ru->opcap ? ru->opcap * 2 : 256;
-		struct rop *v = realloc(ru->ops, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		ru->ops = v;
-		ru->opcap = cap;
-	}
+	if (grow((void **)&ru->ops, &ru->opcap, ru->nops, sizeof *ru->ops, 256) < 0)
+		return -1;
 	ru->ops[ru->nops++] = r;
 	return 0;
 }
@@ -181,15 +170,8 @@ count(struct rollup *ru, size_t label, unsigned long long n, size_t entry)
 {
 	if (label == (size_t)-1)
 		return -1;
-	if (ru->nincr == ru->incrcap) {
-		size_t cap = ru->incrcap ? ru->incrcap * 2 : 256;
-		struct ack_incr *v = realloc(ru->incr, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		ru->incr = v;
-		ru->incrcap = cap;
-	}
+	if (grow((void **)&ru->incr, &ru->incrcap, ru->nincr, sizeof *ru->incr, 256) < 0)
+		return -1;
 	ru->incr[ru->nincr++] = (struct ack_incr){ 0, label, n, entry };
 	return 0;
 }

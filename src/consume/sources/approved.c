@@ -10,6 +10,7 @@
 
 #include "approved.h"
 #include "domain.h"
+#include "grow.h"
 
 struct net {
 	unsigned char addr[16];
@@ -19,16 +20,16 @@ struct net {
 struct rule {
 	char *domain;		/* owned */
 	struct net *nets;	/* owned */
-	size_t nnets;
+	size_t nnets, nets_cap;
 	const struct service **services;	/* owned array; the services are the table's */
-	size_t nservices;
+	size_t nservices, services_cap;
 	char **dkim;		/* owned */
-	size_t ndkim;
+	size_t ndkim, dkim_cap;
 };
 
 struct approved {
 	struct rule *v;		/* owned */
-	size_t n;
+	size_t n, cap;
 };
 
 static void
@@ -110,19 +111,6 @@ net_has(const struct net *n, const unsigned char a[16])
 }
 
 static int
-grow(void **v, size_t n, size_t size)
-{
-	void *p;
-
-	if (n & (n - 1))	/* room doubles at each power of two */
-		return 0;
-	if (!(p = realloc(*v, (n ? n * 2 : 4) * size)))
-		return -1;
-	*v = p;
-	return 0;
-}
-
-static int
 parse_line(struct rule *r, char *line, const struct services *services, char *why, size_t whylen)
 {
 	char *tok, *save = NULL;
@@ -143,7 +131,7 @@ parse_line(struct rule *r, char *line, const struct services *services, char *wh
 				snprintf(why, whylen, "no service \"%.64s\" in the services table", tok + 8);
 				return -1;
 			}
-			if (grow((void **)&r->services, r->nservices, sizeof *r->services) < 0)
+			if (grow((void **)&r->services, &r->services_cap, r->nservices, sizeof *r->services, 4) < 0)
 				return -1;
 			r->services[r->nservices++] = sv;
 		} else if (!strncasecmp(tok, "dkim:", 5)) {
@@ -151,11 +139,11 @@ parse_line(struct rule *r, char *line, const struct services *services, char *wh
 				snprintf(why, whylen, "\"%.80s\" is no domain name", tok + 5);
 				return -1;
 			}
-			if (grow((void **)&r->dkim, r->ndkim, sizeof *r->dkim) < 0 || !(r->dkim[r->ndkim] = strdup(tok + 5)))
+			if (grow((void **)&r->dkim, &r->dkim_cap, r->ndkim, sizeof *r->dkim, 4) < 0 || !(r->dkim[r->ndkim] = strdup(tok + 5)))
 				return -1;
 			r->ndkim++;
 		} else {
-			if (grow((void **)&r->nets, r->nnets, sizeof *r->nets) < 0)
+			if (grow((void **)&r->nets, &r->nets_cap, r->nnets, sizeof *r->nets, 4) < 0)
 				return -1;
 			if (parse_net(tok, &r->nets[r->nnets]) < 0) {
 				snprintf(why, whylen, "\"%.80s\" is no address, network, service:NAME or dkim:DOMAIN", tok);
@@ -203,7 +191,7 @@ approved_load(const char *path, const struct services *services, char *err, size
 				rule_free(&r);
 				goto fail;
 			}
-		if (grow((void **)&a->v, a->n, sizeof *a->v) < 0) {
+		if (grow((void **)&a->v, &a->cap, a->n, sizeof *a->v, 8) < 0) {
 			rule_free(&r);
 			snprintf(err, errlen, "%s", strerror(ENOMEM));
 			goto fail;

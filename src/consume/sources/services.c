@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "services.h"
 #include "strtab.h"
 
@@ -96,15 +97,8 @@ add_match(struct services *s, const char *key, size_t service)
 			s->m[i].service = service;
 			return 0;
 		}
-	if (s->nm == s->mcap) {
-		size_t cap = s->mcap ? s->mcap * 2 : 256;
-		struct match *m = realloc(s->m, cap * sizeof *m);
-
-		if (!m)
-			return -1;
-		s->m = m;
-		s->mcap = cap;
-	}
+	if (grow((void **)&s->m, &s->mcap, s->nm, sizeof *s->m, 256) < 0)
+		return -1;
 	s->m[s->nm++] = (struct match){ id, service };
 	return 0;
 }
@@ -172,15 +166,8 @@ parse_line(struct services *s, char *line, char *why, size_t whylen)
 			return -1;
 		drop_matches(s, (size_t)at);
 	} else {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 64;
-			struct service *v = realloc(s->v, cap * sizeof *v);
-
-			if (!v)
-				return -1;
-			s->v = v;
-			s->cap = cap;
-		}
+		if (grow((void **)&s->v, &s->cap, s->n, sizeof *s->v, 64) < 0)
+			return -1;
 		s->v[s->n].name = strdup(name);
 		s->v[s->n].type = strdup(type);
 		if (!s->v[s->n].name || !s->v[s->n].type) {
