@@ -22,7 +22,7 @@ rcli() { redis-cli -s "$sock" "$@"; }
 prefixes="s h p f"
 acl_user dmarc-consume consume-password "$prefixes"
 
-echo "1..45"
+echo "1..46"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 pick_ports 3
 dns_port=$port_base liar_port=$((port_base + 1)) dead_port=$((port_base + 2))
@@ -284,6 +284,10 @@ sed -i "s|^approved_senders = .*|approved_senders = $work/approved|; s|^geoip_db
 "$CONSUME" -c "$work/bad.conf" --once > /dev/null 2> "$work/bad.err"
 is "a database that is not there: exit 78, naming it" "$? $(cat "$work/bad.err")" \
 	"78 dmarc-consume: config: $work/nosuch.mmdb: No such file or directory"
+sed -i "s|^geoip_db = .*|geoip_db = $work/country.mmdb|; s|^services_table = .*|services_table = $work/nosuch.tsv|" "$work/bad.conf"
+"$CONSUME" -c "$work/bad.conf" --once > /dev/null 2> "$work/bad.err"
+is "a services table named and missing: exit 78, naming it" "$? $(cat "$work/bad.err")" \
+	"78 dmarc-consume: config: $work/nosuch.tsv: No such file or directory"
 "$CONSUME" -c "$work/s.conf" --sources 'not a domain' > /dev/null 2>&1
 is "--sources with no domain name: exit 64" $? 64
 

@@ -7,8 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "sources.h"
+
+/* Where the build installs the services table (conf_consume.c's default). */
+#define SERVICES_DEFAULT PKGDATADIR "/services.tsv"
 
 /* Where Debian's publicsuffix package puts the list; libpsl's own copy when it is not there. */
 #define PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dafsa"
@@ -30,13 +35,25 @@ struct sources *
 sources_open(const struct conf *c, char *err, size_t errlen)
 {
 	struct sources *s = calloc(1, sizeof *s);
+	const char *table;
 
 	if (!s) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return NULL;
 	}
 	s->conf = c;
-	if (!(s->services = services_load(c->services_file, c->services_extra, err, errlen)))
+	table = c->services_file;
+	/*
+	 * The shipped table where it was to be installed, and it is not there
+	 * (a build not installed, a package without it): services go unnamed,
+	 * said once; a table the operator names must be there.
+	 */
+	if (table && !strcmp(table, SERVICES_DEFAULT) && access(table, F_OK) < 0 && errno == ENOENT) {
+		log_warn("event=config reason=\"%s: %s: sending services go unnamed (set services_table)\"", table,
+			 strerror(errno));
+		table = NULL;
+	}
+	if (!(s->services = services_load(table, c->services_extra, err, errlen)))
 		goto fail;
 	if (c->approved_senders && !(s->approved = approved_load(c->approved_senders, s->services, err, errlen)))
 		goto fail;
