@@ -199,7 +199,7 @@ is "as its own user, through the group redis: every record in the daily NDJSON a
 	"$(ndjson_lines) $(batch_rows)" "15 15"
 sed 's/^/# dmarc-consume: /' "$work/consume.err"
 ok "Type=notify: it tells systemd it is ready, and each sink's state" \
-	"$(grep -q '^READY=1|STATUS=metrics consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log"; echo $?)" \
+	"$(grep -q '^READY=1|STATUS=metrics consuming; sources consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log"; echo $?)" \
 	"$(head -3 "$work/notify.sock.log")"
 is "its files belong to it" "$(find "$sys/var/lib/dmarc-consume" -type f ! -user dmarc-consume | wc -l)" 0
 if [ -z "${metrics_port_taken:-}" ]; then

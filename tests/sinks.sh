@@ -130,10 +130,10 @@ round() {
 	if [ "$p" = unwr-batch ]; then
 		wait_for 10 grep -q '^STOPPING=1' "$work/notify.sock.log"
 		ok "notify: READY=1 once the sinks talked to Redis, the failing sink in STATUS" \
-			"$(grep -q "^READY=1|STATUS=metrics consuming; batch failing: $dir/batch/records/dt=[0-9-]*: Permission denied; ndjson consuming\$" \
+			"$(grep -q "^READY=1|STATUS=metrics consuming; sources consuming; batch failing: $dir/batch/records/dt=[0-9-]*: Permission denied; ndjson consuming\$" \
 				"$work/notify.sock.log"; echo $?)" "$(head -3 "$work/notify.sock.log")"
 		ok "notify: STATUS when it recovered, the watchdog pinged, STOPPING=1 on SIGTERM" \
-			"$(grep -q '^STATUS=metrics consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log" &&
+			"$(grep -q '^STATUS=metrics consuming; sources consuming; batch consuming; ndjson consuming$' "$work/notify.sock.log" &&
 				grep -q '^WATCHDOG=1$' "$work/notify.sock.log" && grep -q '^STOPPING=1|' "$work/notify.sock.log"; echo $?)" \
 			"$(sort "$work/notify.sock.log" | uniq -c | tr '\n' ' ')"
 	fi
