@@ -285,6 +285,7 @@ START_TEST(base_domains)
 	char err[256], out[256];
 
 	conf_defaults(&c, CONF_CONSUME);
+	free(c.services_file);
 	c.services_file = NULL;
 	ck_assert_msg((s = sources_open(&c, err, sizeof err)) != NULL, "%s", err);
 	sources_base_domain(s, "mail-ot1-f41.google.com", 23, out, sizeof out);
@@ -295,6 +296,7 @@ START_TEST(base_domains)
 	sources_base_domain(s, "co.uk", 5, out, sizeof out);
 	ck_assert_str_eq(out, "");					/* a public suffix has none */
 	sources_close(s);
+	conf_free(&c);
 }
 END_TEST
 

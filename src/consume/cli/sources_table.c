@@ -465,7 +465,8 @@ sources_table(const struct conf *c, const char *domain, unsigned days, bool json
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	qsort(t.v, t.n, sizeof *t.v, row_cmp);
+	if (t.n)
+		qsort(t.v, t.n, sizeof *t.v, row_cmp);
 	if (json)
 		print_json(&t, lower, first_day, last_day, out);
 	else if (t.n == 0)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,7 +352,8 @@ run(struct rdns *r, long long deadline)
 		struct pollfd fds[ARES_GETSOCK_MAXNUM];
 		struct timeval max, tv, *tvp;
 		long long left = deadline - now_ms();
-		int bits, i, nfds = 0, wait_ms, ready;
+		unsigned bits;
+		int i, nfds = 0, wait_ms, ready;
 
 		start_more(r);
 		if (r->inflight == 0)
@@ -360,14 +362,17 @@ run(struct rdns *r, long long deadline)
 			ares_cancel(r->ch);	/* their callbacks run now, as unresolved */
 			return;
 		}
-		bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
-		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++)
-			if (ARES_GETSOCK_READABLE(bits, i) || ARES_GETSOCK_WRITABLE(bits, i)) {
+		/* c-ares's own ARES_GETSOCK_WRITABLE shifts an int by up to 31: the bits are tested unsigned. */
+		bits = (unsigned)ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
+		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			bool readable = bits & (1u << i), writable = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+
+			if (readable || writable) {
 				fds[nfds].fd = socks[i];
-				fds[nfds].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-							   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+				fds[nfds].events = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 				fds[nfds++].revents = 0;
 			}
+		}
 		max.tv_sec = left / 1000;
 		max.tv_usec = (left % 1000) * 1000;
 		tvp = ares_timeout(r->ch, &max, &tv);
