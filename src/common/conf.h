@@ -131,6 +131,12 @@ int conf_load(struct conf *c, enum conf_program who, const char *path, bool miss
 /* Checks that involve several of who's keys; 0, or -1 with a message in errbuf. */
 int conf_check(const struct conf *c, enum conf_program who, const char *path, char *errbuf, size_t errlen);
 
+/* Where make install puts the services table (Makefile.am defines PKGDATADIR). */
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/dmarc-pipe"
+#endif
+#define SERVICES_TABLE_DEFAULT PKGDATADIR "/services.tsv"
+
 /* Where Sentinel listens when an address in redis_sentinels gives no port. */
 #define SENTINEL_PORT 26379
 /* The same for a Redis node in redis_cluster. */

@@ -35,7 +35,7 @@ static const struct conf_key consume_keys[] = {
 	{ "dns_cache_days", CT_UINT, OFF(dns_cache_days), 1, 365, "7", "how long a name found is kept in Redis for every consumer" },
 	{ "geoip_db", CT_STRING, OFF(geoip_db), 0, 0, "", "MaxMind-format database with countries (empty: none)" },
 	{ "asn_db", CT_STRING, OFF(asn_db), 0, 0, "", "MaxMind-format database with AS numbers and organisations (empty: none)" },
-	{ "services_table", CT_STRING, OFF(services_file), 0, 0, PKGDATADIR "/services.tsv", "the sending services shipped with dmarc-pipe (empty: none)" },
+	{ "services_table", CT_STRING, OFF(services_file), 0, 0, SERVICES_TABLE_DEFAULT, "the sending services shipped with dmarc-pipe (empty: none)" },
 	{ "services_extra", CT_STRING, OFF(services_extra), 0, 0, "", "your own sending services, adding to and overriding the table (empty: none)" },
 	{ "approved_senders", CT_STRING, OFF(approved_senders), 0, 0, "", "which sources are yours, per domain (empty: none)" },
 	{ "rollup_days", CT_UINT, OFF(rollup_days), 0, 3660, "90", "days of daily rollups kept, back from the newest report (0: no rollups)" },

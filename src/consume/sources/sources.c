@@ -12,9 +12,6 @@
 #include "log.h"
 #include "sources.h"
 
-/* Where the build installs the services table (conf_consume.c's default). */
-#define SERVICES_DEFAULT PKGDATADIR "/services.tsv"
-
 /* Where Debian's publicsuffix package puts the list; libpsl's own copy when it is not there. */
 #define PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dafsa"
 
@@ -48,7 +45,7 @@ sources_open(const struct conf *c, char *err, size_t errlen)
 	 * (a build not installed, a package without it): services go unnamed,
 	 * said once; a table the operator names must be there.
 	 */
-	if (table && !strcmp(table, SERVICES_DEFAULT) && access(table, F_OK) < 0 && errno == ENOENT) {
+	if (table && !strcmp(table, SERVICES_TABLE_DEFAULT) && access(table, F_OK) < 0 && errno == ENOENT) {
 		log_warn("event=config reason=\"%s: %s: sending services go unnamed (set services_table)\"", table,
 			 strerror(errno));
 		table = NULL;
