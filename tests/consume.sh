@@ -44,16 +44,20 @@ sum_count() {
 		return s" 1 "{$1}:records"
 }
 sum_hash() { rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(v) end return s" 1 "$1"; }
-# rollup_sums PREFIX: the daily rollups' messages, their sources' messages, dmarc_source_messages_total
-# and dmarc_new_sources_total, as Redis adds them up; stream_sums PREFIX: what they must be, from the
-# stream (the sum of count, three times, and the distinct header-from and address pairs).
+# rollup_sums PREFIX: the daily rollups' messages, their sources' messages, dmarc_source_messages_total,
+# dmarc_new_sources_total and the authentication domains' messages, as Redis adds them up; stream_sums
+# PREFIX: what they must be, from the stream (the sum of count, three times, the distinct header-from
+# and address pairs, and count times the DKIM and SPF domains of each record).
 rollup_sums() {
-	rcli EVAL "local p, m, sm = '{' .. ARGV[1] .. '}:', 0, 0
+	rcli EVAL "local p, m, sm, am = '{' .. ARGV[1] .. '}:', 0, 0, 0
 		for _, day in ipairs(redis.call('ZRANGE', p .. 'rollup:days', 0, -1)) do
 			for _, d in ipairs(redis.call('SMEMBERS', p .. 'rollup:' .. day)) do
 				m = m + tonumber(redis.call('HGET', p .. 'rollup:' .. day .. ':' .. d, 'messages') or 0)
 				for _, v in ipairs(redis.call('HVALS', p .. 'rollup:' .. day .. ':' .. d .. ':sources')) do
 					sm = sm + tonumber(string.match(v, '^%d+'))
+				end
+				for _, v in ipairs(redis.call('HVALS', p .. 'rollup:' .. day .. ':' .. d .. ':auth')) do
+					am = am + tonumber(v)
 				end
 			end
 		end
@@ -63,20 +67,24 @@ rollup_sums() {
 			return s
 		end
 		return m .. ' ' .. sm .. ' ' .. total(p .. 'metric:dmarc_source_messages_total') .. ' ' ..
-			total(p .. 'metric:dmarc_new_sources_total')" 0 "$1"
+			total(p .. 'metric:dmarc_new_sources_total') .. ' ' .. am" 0 "$1"
 }
 stream_sums() {
 	local s
 	s=$(sum_count "$1")
-	echo "$s $s $s $(rcli EVAL "local seen, n = {}, 0
+	echo "$s $s $s $(rcli EVAL "local seen, n, am = {}, 0, 0
+		local function items(v) local _, commas = string.gsub(v, ',', '') return commas + 1 end
 		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-			local f, from, ip = e[2]
+			local f, from, ip, c, a = e[2], nil, nil, 0, 0
 			for i = 1, #f, 2 do
-				if f[i] == 'header_from' then from = string.lower(f[i + 1]) elseif f[i] == 'source_ip' then ip = f[i + 1] end
+				if f[i] == 'header_from' then from = string.lower(f[i + 1]) elseif f[i] == 'source_ip' then ip = f[i + 1]
+				elseif f[i] == 'count' then c = tonumber(f[i + 1])
+				elseif f[i] == 'dkim_domains' or f[i] == 'spf_domains' then a = a + items(f[i + 1]) end
 			end
+			am = am + c * a
 			if from and ip and not seen[from .. ' ' .. ip] then seen[from .. ' ' .. ip] = true n = n + 1 end
 		end
-		return n" 1 "{$1}:records")"
+		return n .. ' ' .. am" 1 "{$1}:records")"
 }
 # ndjson_ids PREFIX: "<kind> <stream_id>" of every NDJSON line; batch_ids PREFIX: "<stream> <stream_id>" of every row.
 ndjson_ids() { cat "$work/$1"/ndjson/*.ndjson 2> /dev/null | sed -n 's/.*"kind":"\([a-z]*\)".*"stream_id":"\([0-9-]*\)"}$/\1 \2/p'; }
@@ -87,7 +95,7 @@ batch_ids() {
 	done
 }
 
-echo "1..56"
+echo "1..57"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
@@ -110,6 +118,25 @@ is "as many batch rows as stream entries, none twice" "$(batch_ids fix | sort -u
 row=$(zcat "$work"/fix/batch/records/dt=*/records-*.tsv.gz | sed -n 1p | cut -f1-6)
 is "a batch file starts with its header" "$row" "$(printf 'stream_id\trid\tord\tkind\trecords\torg_name')"
 is "dmarc_total adds up the records' count" "$(sum_hash '{fix}:metric:dmarc_total')" "$(sum_count fix)"
+is "TLS rollups: the sessions of every TLS record with a policy domain, once" \
+	"$(rcli EVAL "local s = 0
+		for _, day in ipairs(redis.call('ZRANGE', '{fix}:rollup:days', 0, -1)) do
+			for _, d in ipairs(redis.call('SMEMBERS', '{fix}:tls:' .. day)) do
+				local h = '{fix}:tls:' .. day .. ':' .. d
+				s = s + tonumber(redis.call('HGET', h, 'successful') or 0) + tonumber(redis.call('HGET', h, 'failed') or 0)
+			end
+		end
+		return s" 0)" \
+	"$(rcli EVAL "local s = 0
+		for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+			local n, ours = 0, false
+			for i = 1, #e[2], 2 do
+				if e[2][i] == 'successful_sessions' or e[2][i] == 'failed_sessions' then n = n + tonumber(e[2][i + 1])
+				elseif e[2][i] == 'policy_domain' then ours = true end
+			end
+			if ours then s = s + n end
+		end
+		return s" 1 '{fix}:tlsrpt')"
 is "the consumed counter agrees, per group (four sinks)" "$(sum_hash '{fix}:consumed')" "$((4 * stored))"
 is "a failure report's reporter label is the MTA's name, without dns;" \
 	"$(rcli --raw HKEYS '{fix}:metric:dmarc_failure_reports_total' | grep -o 'reporter="[^"]*"' | sort -u | paste -sd ' ')" \

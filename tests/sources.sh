@@ -22,7 +22,7 @@ rcli() { redis-cli -s "$sock" "$@"; }
 prefixes="s h p f"
 acl_user dmarc-consume consume-password "$prefixes"
 
-echo "1..46"
+echo "1..50"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 pick_ports 3
 dns_port=$port_base liar_port=$((port_base + 1)) dead_port=$((port_base + 2))
@@ -204,6 +204,11 @@ is "dmarc_new_sources_total: twelve new addresses, by class" \
 is "the reporter's newest report and the published policy" \
 	"$(rcli HGET '{s}:metric:dmarc_reporter_last_report_timestamp_seconds' 'reporter="Test Receiver"') $(rcli HGET '{s}:metric:dmarc_published_policy' 'domain="sender.test"')" \
 	"$((day1 + 86399)) 1"
+is "the authentication domains and how they fared, by messages" \
+	"$(rcli HGETALL '{s}:rollup:2024-03-01:sender.test:auth' | paste -d' ' - - | sort | paste -sd'|')" \
+	"dkim:crm.example.net:pass 8|dkim:lists.example:pass 2|dkim:sender.test:pass 2|spf:sender.test:fail 60"
+is "the published policy as the report says it: p, sp, pct" \
+	"$(rcli HGET '{s}:policy:published' sender.test | tr '\t' ' ')" "quarantine none 100"
 
 # --sources: failing sources first, aligned columns, JSON with the same numbers.
 "$CONSUME" -c "$work/s.conf" --sources sender.test > "$work/table" 2> "$work/table.err"
@@ -312,13 +317,30 @@ is "... and its approved network is example.com's: failing mail from it is appro
 
 # --- pruning: rollup_days back from the newest report day -------------------------
 conf "$work/p.conf" p "rollup_days = 2" "metrics_listen =" "dns_lookups = no"
+# tlsrpt DAY: a TLS report for sender.test on 2024-03-DAY, failing sessions at two MX hosts.
+tlsrpt() {
+	cat << EOX
+{"organization-name":"TLS Receiver","date-range":{"start-datetime":"2024-03-0${1}T00:00:00Z",
+"end-datetime":"2024-03-0${1}T23:59:59Z"},"contact-info":"tls@receiver.test","report-id":"tls-$1",
+"policies":[{"policy":{"policy-type":"sts","policy-domain":"sender.test"},
+"summary":{"total-successful-session-count":90,"total-failure-session-count":10},
+"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"203.0.113.5",
+"receiving-mx-hostname":"mx1.sender.test","failed-session-count":7},
+{"result-type":"starttls-not-supported","sending-mta-ip":"203.0.113.6",
+"receiving-mx-hostname":"mx2.sender.test","failed-session-count":3}]}]}
+EOX
+}
 for d in 0 1 2; do
 	report p-$d $((day1 + d * 86400)) "192.0.2.10|1|pass|pass" | "$DMARC_PIPE" -c "$work/p.pipe.conf" > /dev/null 2>&1
+	tlsrpt $((d + 1)) | "$DMARC_PIPE" -c "$work/p.pipe.conf" > /dev/null 2>&1
 done
 "$CONSUME" -c "$work/p.conf" --once 2> "$work/p.err"
-is "rollup_days = 2: the two newest days stay, the oldest day's keys are gone" \
-	"$(rcli ZRANGE '{p}:rollup:days' 0 -1 | paste -sd' ') $(rcli EXISTS '{p}:rollup:2024-03-01' '{p}:rollup:2024-03-01:sender.test' '{p}:rollup:2024-03-01:sender.test:sources')" \
-	"2024-03-02 2024-03-03 0"
+is "TLS rollups: sessions, failures by result type, MX host and sending address, the reporter" \
+	"$(rcli HGETALL '{p}:tls:2024-03-03:sender.test' | paste -d' ' - - | sort | paste -sd'|')" \
+	"failed 10|mx:mx1.sender.test 7|mx:mx2.sender.test 3|reporter:TLS Receiver $((day1 + 3 * 86400 - 1))|result:certificate-expired 7|result:starttls-not-supported 3|sender:203.0.113.5 7|sender:203.0.113.6 3|successful 90"
+is "rollup_days = 2: the two newest days stay, the oldest day's keys are gone (TLS ones too)" \
+	"$(rcli ZRANGE '{p}:rollup:days' 0 -1 | paste -sd' ') $(rcli EXISTS '{p}:rollup:2024-03-01' '{p}:rollup:2024-03-01:sender.test' '{p}:rollup:2024-03-01:sender.test:sources' '{p}:rollup:2024-03-01:sender.test:auth' '{p}:tls:2024-03-01' '{p}:tls:2024-03-01:sender.test') $(rcli EXISTS '{p}:tls:2024-03-02:sender.test')" \
+	"2024-03-02 2024-03-03 0 1"
 is "... and the first day a source sent is still known" "$(rcli HGET '{p}:firstseen:sender.test' ip:192.0.2.10)" 2024-03-01
 
 # --- 100,000 distinct addresses in one report ----------------------------------------
@@ -329,8 +351,9 @@ for i in range(100000):
     out.append("<record><row><source_ip>10.%d.%d.%d</source_ip><count>1</count><policy_evaluated>"
                "<disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>"
                "<identifiers><header_from>sender.test</header_from></identifiers><auth_results>"
+               "<dkim><domain>d%d.example</domain><result>pass</result></dkim>"
                "<spf><domain>sender.test</domain><result>fail</result></spf></auth_results></record>"
-               % (i >> 16, (i >> 8) & 255, i & 255))
+               % (i >> 16, (i >> 8) & 255, i & 255, i))
 out.append("</feedback>")
 print("\n".join(out))' "$(report f-1 $day1 | sed '$d')" > "$work/flood.xml"
 conf "$work/f.conf" f "metrics_listen =" "rollup_max_sources = 1000" "max_records = 200000" "consume_count = 1000"
@@ -348,6 +371,10 @@ ok "a report of $addresses distinct addresses ($flood_count records) is consumed
 day=$(rcli ZRANGE '{f}:rollup:days' -1 -1)
 src="{f}:rollup:$day:sender.test:sources"
 is "the day's sources: rollup_max_sources addresses and \"other\"" "$(rcli HLEN "$src")" 1001
+auth="{f}:rollup:$day:sender.test:auth"
+is "its authentication domains: 1,000 fields and the \"(other)\" ones, whose messages add up (DKIM, SPF)" \
+	"$(rcli HLEN "$auth" | awk '{ print ($1 <= 1002) }') $(rcli HEXISTS "$auth" 'dkim:(other):pass') $(rcli HGETALL "$auth" | paste -d' ' - - | awk '/^dkim:/ { d += $2 } /^spf:/ { s += $2 } END { print d, s }')" \
+	"1 1 $flood_count $flood_count"
 sum_m=$(rcli EVAL "local s = 0 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do s = s + tonumber(string.match(v, '^%d+')) end return s" 1 "$src")
 is "... whose messages still add up to the report's" "$sum_m" "$(rcli HGET "{f}:rollup:$day:sender.test" messages)"
 is "first days: ten times rollup_max_sources per domain, new sources counted as far" \

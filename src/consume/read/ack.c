@@ -97,6 +97,11 @@ const char reader_ack_script[] =
 	"  if op == 'I' then\n"		/* key, field, increment */
 	"    redis.call('HINCRBY', key(1), ARGV[at + 2], ARGV[at + 3])\n"
 	"    at = at + 4\n"
+	"  elseif op == 'C' then\n"	/* key, field, increment, fields, overflow field: an increment in a capped hash */
+	"    local k, f = key(1), ARGV[at + 2]\n"
+	"    if not fits(k, f, tonumber(ARGV[at + 4])) then f = ARGV[at + 5] end\n"
+	"    redis.call('HINCRBY', k, f, ARGV[at + 3])\n"
+	"    at = at + 6\n"
 	"  elseif op == 'M' then\n"	/* key, field, value, fields: the largest value; a new field while there are fewer */
 	"    local k, f, v = key(1), ARGV[at + 2], tonumber(ARGV[at + 3])\n"
 	"    local o = redis.call('HGET', k, f)\n"

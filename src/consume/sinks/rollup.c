@@ -23,21 +23,24 @@ static const char prune_text[] =
 	"for _, day in ipairs(old) do\n"
 	"  local base = '{' .. ARGV[1] .. '}:rollup:' .. day\n"
 	"  for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
-	"    redis.call('DEL', base .. ':' .. d, base .. ':' .. d .. ':sources')\n"
+	"    redis.call('DEL', base .. ':' .. d, base .. ':' .. d .. ':sources', base .. ':' .. d .. ':auth')\n"
 	"  end\n"
-	"  redis.call('DEL', base)\n"
+	"  local tls = '{' .. ARGV[1] .. '}:tls:' .. day\n"
+	"  for _, d in ipairs(redis.call('SMEMBERS', tls)) do redis.call('DEL', tls .. ':' .. d) end\n"
+	"  redis.call('DEL', base, tls)\n"
 	"  redis.call('ZREM', KEYS[1], day)\n"
 	"end\n"
 	"return #old\n";
 
 /* One operation (reader.h, ack_ops) before equal ones are combined. */
 struct rop {
-	char op;		/* 'I', 'M', 'T', 'F', 'U', 'A', 'Z' */
+	char op;		/* 'I', 'C', 'M', 'T', 'F', 'U', 'A', 'Z' */
 	unsigned key;		/* index in keys, from 1 */
 	size_t field;		/* offset in text */
-	size_t aux;		/* F: the header-from domain, offset in text */
-	long long n;		/* I, U: messages; M, T: a time; F, Z: a day (days since the epoch) */
-	long long v1, v2;	/* T: the policy (0 none, 1 quarantine, 2 reject) and its pct */
+	size_t aux;		/* F: the header-from domain; C: the overflow field; T with value: the value (offsets in text) */
+	long long n;		/* I, C, U: messages or sessions; M, T: a time; F, Z: a day (days since the epoch) */
+	long long v1, v2;	/* T of a metric: the policy (0 none, 1 quarantine, 2 reject) and its pct; C, M: fields */
+	unsigned vkey;		/* T with value: the key the value goes to (0: the metric's pair) */
 	enum source_class cls;	/* F, U */
 	bool counted;		/* F: a new one counts in dmarc_new_sources_total */
 	size_t entry;		/* U: whose source */
@@ -62,9 +65,10 @@ struct rollup {
 	struct ack_ops aops;
 	const struct source_info *si;	/* the batch's, while building */
 	struct script prune;
+	struct buf item, item2;		/* list items being read */
 	/* Key indices of this batch looked up already: records of one report share day and domain. */
-	char memo_dd[300];		/* "<day>:<domain>" of kdd, ksrc, kday and kfirst */
-	unsigned kdd, ksrc, kday, kfirst, kdays, kdomains, kmetric[M_COUNT];
+	char memo_dd[300];		/* "<day>:<domain>" of kdd, ksrc, kauth, kday and kfirst */
+	unsigned kdd, ksrc, kauth, kday, kfirst, kdays, kdomains, kmetric[M_COUNT];
 };
 
 struct rollup *
@@ -96,6 +100,8 @@ rollup_free(struct rollup *ru)
 	free(ru->ops);
 	buf_free(&ru->words);
 	buf_free(&ru->labels);
+	buf_free(&ru->item);
+	buf_free(&ru->item2);
 	free(ru->incr);
 	free(ru);
 }
@@ -178,8 +184,10 @@ count(struct rollup *ru, size_t label, unsigned long long n, size_t entry)
 
 /* One record's fields, looked up in schema order. */
 struct record {
-	const char *org, *begin, *end, *domain, *p, *pct, *count, *disp, *pdkim, *pspf, *from;
-	size_t orgl, beginl, endl, domainl, pl, pctl, countl, displ, pdkiml, pspfl, froml;
+	const char *org, *begin, *end, *domain, *p, *sp, *pct, *count, *disp, *pdkim, *pspf, *from;
+	const char *dkim_domains, *dkim_results, *spf_domains, *spf_results;
+	size_t orgl, beginl, endl, domainl, pl, spl, pctl, countl, displ, pdkiml, pspfl, froml;
+	size_t dkim_domainsl, dkim_resultsl, spf_domainsl, spf_resultsl;
 };
 
 static void
@@ -192,12 +200,17 @@ fields_of(const struct entry *e, struct record *r)
 	r->end = entry_get_next(e, "end", &r->endl, &at);
 	r->domain = entry_get_next(e, "domain", &r->domainl, &at);
 	r->p = entry_get_next(e, "p", &r->pl, &at);
+	r->sp = entry_get_next(e, "sp", &r->spl, &at);
 	r->pct = entry_get_next(e, "pct", &r->pctl, &at);
 	r->count = entry_get_next(e, "count", &r->countl, &at);
 	r->disp = entry_get_next(e, "disposition", &r->displ, &at);
 	r->pdkim = entry_get_next(e, "policy_dkim", &r->pdkiml, &at);
 	r->pspf = entry_get_next(e, "policy_spf", &r->pspfl, &at);
 	r->from = entry_get_next(e, "header_from", &r->froml, &at);
+	r->dkim_domains = entry_get_next(e, "dkim_domains", &r->dkim_domainsl, &at);
+	r->dkim_results = entry_get_next(e, "dkim_results", &r->dkim_resultsl, &at);
+	r->spf_domains = entry_get_next(e, "spf_domains", &r->spf_domainsl, &at);
+	r->spf_results = entry_get_next(e, "spf_results", &r->spf_resultsl, &at);
 }
 
 static int
@@ -250,6 +263,67 @@ lower_domain(const char *v, size_t len, char *out)
 	return len;
 }
 
+/* A policy value as the rollups keep it: none, quarantine, reject, or "" when absent or unknown. */
+static const char *
+policy_word(const char *v, size_t len)
+{
+	return is(v, len, "reject") ? "reject" : is(v, len, "quarantine") ? "quarantine" : is(v, len, "none") ? "none" : "";
+}
+
+/*
+ * An increment of field <prefix><value><suffix> of a hash of at most
+ * fields, past which (or for a value longer than a host name) it goes
+ * to <prefix>(other)<suffix>.
+ */
+static int
+capped(struct rollup *ru, unsigned k, const char *prefix, const char *value, size_t len, const char *suffix,
+       long long n, unsigned fields)
+{
+	char field[300], other[64];
+
+	snprintf(other, sizeof other, "%s%s%s", prefix, ROLLUP_OTHER, suffix);
+	if (len > 255 || memchr(value, '\0', len))
+		snprintf(field, sizeof field, "%s", other);
+	else
+		snprintf(field, sizeof field, "%s%.*s%s", prefix, (int)len, value, suffix);
+	return add(ru, (struct rop){ .op = 'C', .key = k, .field = text(&ru->text, NULL, field, strlen(field)),
+				     .aux = text(&ru->text, NULL, other, strlen(other)), .n = n, .v1 = fields });
+}
+
+/*
+ * The authentication domains of one record and how they fared: each
+ * item of domains (a DKIM d= or an SPF domain) with the aligned item of
+ * results, as <what>:<domain>:pass or :fail.  Items that are no host name
+ * are left out.
+ */
+static int
+auth_ops(struct rollup *ru, unsigned k, const char *what, const char *domains, size_t dl, const char *results,
+	 size_t rl, long long n)
+{
+	struct flat_items d, r;
+	char name[256], prefix[8];
+	int rc, got;
+
+	snprintf(prefix, sizeof prefix, "%s:", what);
+
+	if (!domains)
+		return 0;
+	fields_items(&d, domains, dl);
+	fields_items(&r, results ? results : "", results ? rl : 0);
+	while ((rc = fields_item(&d, &ru->item)) > 0) {
+		size_t len;
+
+		if ((got = fields_item(&r, &ru->item2)) < 0)
+			return -1;
+		if (!(len = lower_domain(ru->item.data, ru->item.len, name)))
+			continue;
+		if (capped(ru, k, prefix, name, len,
+			   got > 0 && is(ru->item2.data, ru->item2.len, "pass") ? ":pass" : ":fail", n, ROLLUP_AUTH_MAX) < 0)
+			return -1;
+	}
+	return rc;
+}
+
 static size_t
 label(struct buf *b, const char *name, const char *value, size_t len)
 {
@@ -291,6 +365,7 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 	if (strcmp(dd, ru->memo_dd)) {
 		ru->kdd = key(ru, "hash", "rollup:", dd, NULL);
 		ru->ksrc = key(ru, "hash", "rollup:", dd, ":sources");
+		ru->kauth = key(ru, "hash", "rollup:", dd, ":auth");
 		ru->kday = key(ru, "set", "rollup:", day, NULL);
 		ru->kfirst = key(ru, "hash", "firstseen:", from, NULL);
 		snprintf(ru->memo_dd, sizeof ru->memo_dd, "%s", dd);
@@ -322,6 +397,9 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 		rc |= add(ru, (struct rop){ .op = 'M', .key = metric_key(ru, M_REPORTER_LAST),
 					    .field = label(&ru->text, "reporter", r.org, r.orgl), .n = end });
 	}
+	if (auth_ops(ru, ru->kauth, "dkim", r.dkim_domains, r.dkim_domainsl, r.dkim_results, r.dkim_resultsl, (long long)n) < 0 ||
+	    auth_ops(ru, ru->kauth, "spf", r.spf_domains, r.spf_domainsl, r.spf_results, r.spf_resultsl, (long long)n) < 0)
+		return -1;
 	if (si->addr) {
 		const char *a = si->addr->dns.addr;
 
@@ -341,9 +419,18 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 	if ((pl = lower_domain(r.domain, r.domainl, pdomain)) && rollup_domain_ok(c, pdomain, pl) && r.p) {
 		long long p = is(r.p, r.pl, "reject") ? 2 : is(r.p, r.pl, "quarantine") ? 1 : 0;
 
+		unsigned long long pct = number(r.pct, r.pctl, 100);
+		char published[64];
+
 		rc |= add(ru, (struct rop){ .op = 'T', .key = key(ru, "hash", "policy:newest", NULL, NULL),
 					    .field = label(&ru->text, "domain", pdomain, pl), .n = end, .v1 = p,
-					    .v2 = (long long)number(r.pct, r.pctl, 100) });
+					    .v2 = (long long)pct });
+		/* And as the page shows it: p, sp and pct. */
+		snprintf(published, sizeof published, "%s\t%s\t%llu", policy_word(r.p, r.pl), policy_word(r.sp, r.spl), pct);
+		rc |= add(ru, (struct rop){ .op = 'T', .key = key(ru, "hash", "policy:time", NULL, NULL),
+					    .field = text(&ru->text, NULL, pdomain, pl), .n = end,
+					    .vkey = key(ru, "hash", "policy:published", NULL, NULL),
+					    .aux = text(&ru->text, NULL, published, strlen(published)) });
 	}
 	/* The messages by domain, class and service. */
 	l = ru->labels.len;
@@ -353,6 +440,89 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 		return -1;
 	rc |= count(ru, l, n, entry);
 	return rc ? -1 : 0;
+}
+
+/*
+ * The failure details of a TLS record: for each, its failed sessions
+ * count for its result type, its receiving MX and its sending address.
+ */
+static int
+tls_detail_ops(struct rollup *ru, unsigned k, const struct entry *e, size_t *at)
+{
+	static const char *const cols[] = { "failure_result_types", "failure_sending_mta_ips",
+					    "failure_receiving_mx_hostnames" };
+	static const char *const prefix[] = { "result:", "sender:", "mx:" };
+	struct flat_items items[3], counts;
+	const char *v;
+	size_t len, i;
+	int rc;
+
+	for (i = 0; i < 3; i++) {
+		v = entry_get_next(e, cols[i], &len, at);
+		fields_items(&items[i], v ? v : "", v ? len : 0);
+	}
+	v = entry_get_next(e, "failure_failed_sessions", &len, at);
+	fields_items(&counts, v ? v : "", v ? len : 0);
+	for (;;) {
+		long long n;
+
+		if ((rc = fields_item(&counts, &ru->item2)) <= 0)
+			return rc;
+		n = (long long)number(ru->item2.data, ru->item2.len, 0);
+		for (i = 0; i < 3; i++) {
+			int got = fields_item(&items[i], &ru->item);
+
+			if (got < 0)
+				return -1;
+			if (got > 0 && ru->item.len &&
+			    capped(ru, k, prefix[i], ru->item.data, ru->item.len, "", n, ROLLUP_TLS_FIELDS) < 0)
+				return -1;
+		}
+	}
+}
+
+/* What one TLS record (one policy of a report) adds, to the day of its begin and its policy domain. */
+static int
+tls_ops(struct rollup *ru, const struct entry *e)
+{
+	const char *org, *begin, *end, *domain, *ok, *failed;
+	size_t orgl, beginl, endl, domainl, okl, failedl, dl, at = 0;
+	char d[256], day[ISO8601_LEN + 1], dd[300];
+	int64_t b, t;
+	unsigned k, kday;
+	int rc = 0;
+
+	org = entry_get_next(e, "org_name", &orgl, &at);
+	begin = entry_get_next(e, "begin", &beginl, &at);
+	end = entry_get_next(e, "end", &endl, &at);
+	domain = entry_get_next(e, "policy_domain", &domainl, &at);
+	ok = entry_get_next(e, "successful_sessions", &okl, &at);
+	failed = entry_get_next(e, "failed_sessions", &failedl, &at);
+	if (!(dl = lower_domain(domain, domainl, d)) || !rollup_domain_ok(ru->conf, d, dl) ||
+	    iso_time(begin, beginl, &b) < 0)
+		return 0;
+	if (iso_time(end, endl, &t) < 0)
+		t = b;
+	iso8601_utc(b / 86400 * 86400, day);
+	day[10] = '\0';
+	snprintf(dd, sizeof dd, "%s:%s", day, d);
+	k = key(ru, "hash", "tls:", dd, NULL);
+	kday = key(ru, "set", "tls:", day, NULL);
+	rc |= add(ru, (struct rop){ .op = 'Z', .key = key(ru, "zset", "rollup:days", NULL, NULL),
+				    .field = text(&ru->text, NULL, day, 10), .n = b / 86400 });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "tls:domains", NULL, NULL),
+				    .field = text(&ru->text, NULL, d, dl) });
+	rc |= add(ru, (struct rop){ .op = 'A', .key = kday, .field = text(&ru->text, NULL, d, dl) });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = k, .field = text(&ru->text, "successful", NULL, 0),
+				    .n = (long long)number(ok, okl, 0) });
+	rc |= add(ru, (struct rop){ .op = 'I', .key = k, .field = text(&ru->text, "failed", NULL, 0),
+				    .n = (long long)number(failed, failedl, 0) });
+	if (org && orgl && !memchr(org, '\0', orgl))
+		rc |= add(ru, (struct rop){ .op = 'M', .key = k, .field = text(&ru->text, "reporter:", org, orgl), .n = t,
+					    .v1 = ROLLUP_TLS_FIELDS + ROLLUP_REPORTERS_MAX });
+	if (rc || tls_detail_ops(ru, k, e, &at) < 0)
+		return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------ combining */
@@ -393,6 +563,7 @@ combine(struct rollup *ru)
 		}
 		switch (a->op) {
 		case 'I':
+		case 'C':
 		case 'U':
 			a->n += b->n;
 			break;
@@ -464,10 +635,16 @@ emit(struct rollup *ru, const struct rop *o)
 	switch (o->op) {
 	case 'I':
 		return rc | word_n(ru, o->n);
-	case 'M':
+	case 'C':
+		return rc | word_n(ru, o->n) | word_n(ru, o->v1) | word(ru, ru->text.data + o->aux);
+	case 'M':	/* fields: v1, or the reporters' bound (the metric's for its gauge) */
 		return rc | word_n(ru, o->n) |
-		       word_n(ru, o->key == metric_key(ru, M_REPORTER_LAST) ? c->metrics_max_series : ROLLUP_REPORTERS_MAX + 32);
+		       word_n(ru, o->v1 ? o->v1
+				  : o->key == metric_key(ru, M_REPORTER_LAST) ? c->metrics_max_series : ROLLUP_REPORTERS_MAX + 32);
 	case 'T':
+		if (o->vkey)
+			return rc | word_n(ru, o->n) | word_n(ru, c->rollup_max_sources) | word(ru, "1") |
+			       word_n(ru, o->vkey) | word(ru, ru->text.data + o->aux);
 		return rc | word_n(ru, o->n) | word_n(ru, c->metrics_max_series) | word(ru, "2") |
 		       word_n(ru, metric_key(ru, M_POLICY)) | word_n(ru, o->v1) | word_n(ru, metric_key(ru, M_POLICY_PCT)) |
 		       word_n(ru, o->v2);
@@ -509,9 +686,12 @@ rollup_build(struct rollup *ru, const struct entries *es, const struct source_in
 	ru->memo_dd[0] = '\0';
 	ru->kdays = ru->kdomains = 0;
 	memset(ru->kmetric, 0, sizeof ru->kmetric);
-	for (i = 0; i < es->n; i++)
-		if (es->v[i].fields && record_ops(ru, &es->v[i], &si[i], i) < 0)
+	for (i = 0; i < es->n; i++) {
+		if (!es->v[i].fields)
+			continue;
+		if (es->kind == &tlsrpt_schema ? tls_ops(ru, &es->v[i]) < 0 : record_ops(ru, &es->v[i], &si[i], i) < 0)
 			return -1;
+	}
 	combine(ru);
 	for (i = 0; i < ru->nops; i++)
 		if (emit(ru, &ru->ops[i]) < 0)

@@ -1,7 +1,7 @@
 /*
- * rollup.h - what aggregate records add to the daily rollups: per day
- * (the UTC day of the report's begin) and header-from domain of ours,
- * and to the sources' metrics.  The sources sink applies it with the
+ * rollup.h - what aggregate and TLS records add to the daily rollups:
+ * per day (the UTC day of the report's begin) and header-from (or TLS
+ * policy) domain of ours, and to the sources' metrics.  The sources sink applies it with the
  * acknowledgement of the records (reader.h, ack_ops), so each record
  * counts once.  Keys, all under {P}:
  *
@@ -20,11 +20,29 @@
  *                            as_org, service, service_type, approved
  *                            (ROLLUP_SOURCE_FIELDS; tabs in them are
  *                            spaces)
+ *   rollup:<day>:<domain>:auth
+ *                            hash: dkim:<d=>:pass, dkim:<d=>:fail,
+ *                            spf:<domain>:pass, spf:<domain>:fail ->
+ *                            messages (the results the receiver saw)
  *   firstseen:<domain>       hash: ip:<address>, base:<domain>,
  *                            service:<name> -> the first day it sent
+ *   policy:time, policy:published
+ *                            hash: domain -> its newest report's end,
+ *                            and what that report says was published:
+ *                            p, sp and pct, tab-separated (p and sp
+ *                            none, quarantine, reject or empty)
+ *   tls:domains              set: every TLS policy domain rolled up
+ *   tls:<day>                set: the policy domains with TLS records
+ *   tls:<day>:<domain>       hash: successful, failed (sessions),
+ *                            result:<type>, mx:<receiving MX>,
+ *                            sender:<sending address> (failed sessions
+ *                            of the failure details), reporter:<org> =
+ *                            its newest report's end
  *
  * Bounds: rollup_max_sources addresses per day and domain (the rest
- * fold into "other"), ten times that many first-seen entries per domain,
+ * fold into "other"), ROLLUP_AUTH_MAX authentication domains and
+ * ROLLUP_TLS_FIELDS failure detail fields per day and domain (the rest
+ * fold into <prefix>(other)), ten times that many first-seen entries per domain,
  * ROLLUP_REPORTERS_MAX reporters per day and domain, metrics_max_series
  * label sets per metric; days older than rollup_days before the newest
  * are deleted (rollup_prune).
@@ -43,6 +61,10 @@
 #include "status.h"
 
 #define ROLLUP_REPORTERS_MAX 1000
+#define ROLLUP_AUTH_MAX 1000
+#define ROLLUP_TLS_FIELDS 1000
+/* What a capped field folds into: no host name, address or result type can be it. */
+#define ROLLUP_OTHER "(other)"
 /* The columns of a source's value: messages, CLASS_COUNT class counts, then these. */
 #define ROLLUP_SOURCE_FIELDS 9
 #define ROLLUP_FIRSTSEEN_FACTOR 10

@@ -1,6 +1,6 @@
 /*
- * sink_sources.c - the daily rollups of who sends as our domains
- * (rollup.h), and the sources' metrics: written with the acknowledgement
+ * sink_sources.c - the daily rollups of who sends as our domains and
+ * of TLS sessions (rollup.h), and the sources' metrics: written with the acknowledgement
  * of the records they come from, so each record counts once.  Old days
  * are deleted every PRUNE_EVERY_SECONDS.
  */
@@ -69,10 +69,13 @@ ssink_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 	struct ack_counters cn;
 	size_t acked;
 
-	if (es->kind != &aggregate_schema)
+	if (es->kind == &failure_schema)
 		return reader_ack(rd, es, NULL, &acked, err);	/* nothing of theirs is rolled up */
-	if (enrich_entries(s->enricher, reader_redis(rd), es, &si, err) != DP_OK)
-		return DP_TEMPFAIL;
+	if (es->kind == &aggregate_schema) {
+		if (enrich_entries(s->enricher, reader_redis(rd), es, &si, err) != DP_OK)
+			return DP_TEMPFAIL;
+	} else
+		si = NULL;	/* TLS records: their sessions by day and policy domain */
 	if (rollup_build(s->rollup, es, si, &cn) < 0)
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	return reader_ack(rd, es, &cn, &acked, err);
