@@ -120,7 +120,7 @@ is "a batch file starts with its header" "$row" "$(printf 'stream_id\trid\tord\t
 is "dmarc_total adds up the records' count" "$(sum_hash '{fix}:metric:dmarc_total')" "$(sum_count fix)"
 is "TLS rollups: the sessions of every TLS record with a policy domain, once" \
 	"$(rcli EVAL "local s = 0
-		for _, day in ipairs(redis.call('ZRANGE', '{fix}:rollup:days', 0, -1)) do
+		for _, day in ipairs(redis.call('ZRANGE', '{fix}:tls:days', 0, -1)) do
 			for _, d in ipairs(redis.call('SMEMBERS', '{fix}:tls:' .. day)) do
 				local h = '{fix}:tls:' .. day .. ':' .. d
 				s = s + tonumber(redis.call('HGET', h, 'successful') or 0) + tonumber(redis.call('HGET', h, 'failed') or 0)

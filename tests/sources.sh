@@ -339,8 +339,8 @@ is "TLS rollups: sessions, failures by result type, MX host and sending address,
 	"$(rcli HGETALL '{p}:tls:2024-03-03:sender.test' | paste -d' ' - - | sort | paste -sd'|')" \
 	"failed 10|mx:mx1.sender.test 7|mx:mx2.sender.test 3|reporter:TLS Receiver $((day1 + 3 * 86400 - 1))|result:certificate-expired 7|result:starttls-not-supported 3|sender:203.0.113.5 7|sender:203.0.113.6 3|successful 90"
 is "rollup_days = 2: the two newest days stay, the oldest day's keys are gone (TLS ones too)" \
-	"$(rcli ZRANGE '{p}:rollup:days' 0 -1 | paste -sd' ') $(rcli EXISTS '{p}:rollup:2024-03-01' '{p}:rollup:2024-03-01:sender.test' '{p}:rollup:2024-03-01:sender.test:sources' '{p}:rollup:2024-03-01:sender.test:auth' '{p}:tls:2024-03-01' '{p}:tls:2024-03-01:sender.test') $(rcli EXISTS '{p}:tls:2024-03-02:sender.test')" \
-	"2024-03-02 2024-03-03 0 1"
+	"$(rcli ZRANGE '{p}:rollup:days' 0 -1 | paste -sd' ') $(rcli ZRANGE '{p}:tls:days' 0 -1 | paste -sd' ') $(rcli EXISTS '{p}:rollup:2024-03-01' '{p}:rollup:2024-03-01:sender.test' '{p}:rollup:2024-03-01:sender.test:sources' '{p}:rollup:2024-03-01:sender.test:auth' '{p}:tls:2024-03-01' '{p}:tls:2024-03-01:sender.test') $(rcli EXISTS '{p}:tls:2024-03-02:sender.test')" \
+	"2024-03-02 2024-03-03 2024-03-02 2024-03-03 0 1"
 is "... and the first day a source sent is still known" "$(rcli HGET '{p}:firstseen:sender.test' ip:192.0.2.10)" 2024-03-01
 
 # --- 100,000 distinct addresses in one report ----------------------------------------

@@ -94,6 +94,25 @@ buf_putu(struct buf *b, uint64_t v)
 	return buf_append(b, num, buf_uint(num, v));
 }
 
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *room;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(room = buf_reserve(b, (size_t)n + 1)))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(room, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
 void
 buf_reset(struct buf *b)
 {

@@ -54,6 +54,9 @@ size_t buf_uint(char *dst, uint64_t v);
 /* Append v in decimal. */
 int buf_putu(struct buf *b, uint64_t v);
 
+/* Append printf-formatted text (for numbers and fixed words: text from outside is escaped first). */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Make room for n more bytes without adding them; returns a pointer to the room. */
 char *buf_reserve(struct buf *b, size_t n);
 void buf_reset(struct buf *b);

@@ -135,27 +135,6 @@ norm_ip(const char *s, char out[NORM_IP_MAX])
 }
 
 int
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *dst;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if (!(dst = buf_reserve(b, (size_t)n)))
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(dst, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
-}
-
-int
 check_flat_pair(void *arg, const char *key, const char *value, size_t len, bool number)
 {
 	(void)arg;

@@ -55,6 +55,4 @@ void fuzz_document(const struct kind *k, void *state, const struct conf *c, cons
 /* A flat_fn appending " key=value" (unescaped) to the struct buf arg. */
 int flat_pair(void *arg, const char *key, const char *value, size_t len, bool number);
 
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #endif

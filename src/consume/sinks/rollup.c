@@ -15,22 +15,30 @@
 #include "rollup.h"
 #include "script.h"
 
-/* KEYS: days, and nothing else: the days' own keys are named from them.  ARGV: prefix, days kept. */
+/*
+ * KEYS: the aggregate rollups' days and the TLS rollups' days, and
+ * nothing else: the days' own keys are named from them.  ARGV: prefix,
+ * days kept.  Each kind's days are counted back from its own newest.
+ */
 static const char prune_text[] =
-	"local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')\n"
-	"if not newest[2] then return 0 end\n"
-	"local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (tonumber(newest[2]) - tonumber(ARGV[2]) + 1), 'LIMIT', 0, 100)\n"
-	"for _, day in ipairs(old) do\n"
-	"  local base = '{' .. ARGV[1] .. '}:rollup:' .. day\n"
-	"  for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
-	"    redis.call('DEL', base .. ':' .. d, base .. ':' .. d .. ':sources', base .. ':' .. d .. ':auth')\n"
+	"local removed = 0\n"
+	"local function prune(days, kind, suffixes)\n"
+	"  local newest = redis.call('ZRANGE', days, -1, -1, 'WITHSCORES')\n"
+	"  if not newest[2] then return end\n"
+	"  local old = redis.call('ZRANGEBYSCORE', days, '-inf', '(' .. (tonumber(newest[2]) - tonumber(ARGV[2]) + 1), 'LIMIT', 0, 100)\n"
+	"  for _, day in ipairs(old) do\n"
+	"    local base = '{' .. ARGV[1] .. '}:' .. kind .. ':' .. day\n"
+	"    for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
+	"      for _, s in ipairs(suffixes) do redis.call('DEL', base .. ':' .. d .. s) end\n"
+	"    end\n"
+	"    redis.call('DEL', base)\n"
+	"    redis.call('ZREM', days, day)\n"
 	"  end\n"
-	"  local tls = '{' .. ARGV[1] .. '}:tls:' .. day\n"
-	"  for _, d in ipairs(redis.call('SMEMBERS', tls)) do redis.call('DEL', tls .. ':' .. d) end\n"
-	"  redis.call('DEL', base, tls)\n"
-	"  redis.call('ZREM', KEYS[1], day)\n"
+	"  removed = removed + #old\n"
 	"end\n"
-	"return #old\n";
+	"prune(KEYS[1], 'rollup', { '', ':sources', ':auth' })\n"
+	"prune(KEYS[2], 'tls', { '' })\n"
+	"return removed\n";
 
 /* One operation (reader.h, ack_ops) before equal ones are combined. */
 struct rop {
@@ -508,7 +516,7 @@ tls_ops(struct rollup *ru, const struct entry *e)
 	snprintf(dd, sizeof dd, "%s:%s", day, d);
 	k = key(ru, "hash", "tls:", dd, NULL);
 	kday = key(ru, "set", "tls:", day, NULL);
-	rc |= add(ru, (struct rop){ .op = 'Z', .key = key(ru, "zset", "rollup:days", NULL, NULL),
+	rc |= add(ru, (struct rop){ .op = 'Z', .key = key(ru, "zset", "tls:days", NULL, NULL),
 				    .field = text(&ru->text, NULL, day, 10), .n = b / 86400 });
 	rc |= add(ru, (struct rop){ .op = 'A', .key = key(ru, "set", "tls:domains", NULL, NULL),
 				    .field = text(&ru->text, NULL, d, dl) });
@@ -714,19 +722,20 @@ enum dp_status
 rollup_prune(struct rollup *ru, struct redis *r, size_t *removed, struct dp_error *err)
 {
 	const struct conf *c = ru->conf;
-	char days[300], keep[16];
-	const char *argv[] = { NULL, NULL, "1", days, c->key_prefix, keep };
-	size_t lens[6];
+	char days[300], tls_days[300], keep[16];
+	const char *argv[] = { NULL, NULL, "2", days, tls_days, c->key_prefix, keep };
+	size_t lens[7];
 	redisReply *reply;
 	enum dp_status rc;
 	int i;
 
 	*removed = 0;
 	snprintf(days, sizeof days, "{%s}:rollup:days", c->key_prefix);
+	snprintf(tls_days, sizeof tls_days, "{%s}:tls:days", c->key_prefix);
 	snprintf(keep, sizeof keep, "%u", c->rollup_days);
-	for (i = 2; i < 6; i++)
+	for (i = 2; i < 7; i++)
 		lens[i] = strlen(argv[i]);
-	if (!(reply = script_run(r, &ru->prune, 6, argv, lens, "deleting old rollups", err)))
+	if (!(reply = script_run(r, &ru->prune, 7, argv, lens, "deleting old rollups", err)))
 		return DP_TEMPFAIL;
 	if (reply->type == REDIS_REPLY_INTEGER) {
 		*removed = (size_t)reply->integer;

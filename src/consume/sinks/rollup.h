@@ -31,6 +31,7 @@
  *                            and what that report says was published:
  *                            p, sp and pct, tab-separated (p and sp
  *                            none, quarantine, reject or empty)
+ *   tls:days                 zset: day -> days since the epoch (TLS)
  *   tls:domains              set: every TLS policy domain rolled up
  *   tls:<day>                set: the policy domains with TLS records
  *   tls:<day>:<domain>       hash: successful, failed (sessions),
@@ -45,7 +46,7 @@
  * fold into <prefix>(other)), ten times that many first-seen entries per domain,
  * ROLLUP_REPORTERS_MAX reporters per day and domain, metrics_max_series
  * label sets per metric; days older than rollup_days before the newest
- * are deleted (rollup_prune).
+ * (of each kind) are deleted (rollup_prune).
  */
 #ifndef DP_ROLLUP_H
 #define DP_ROLLUP_H

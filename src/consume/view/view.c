@@ -1,0 +1,158 @@
+/* view.c - ranges of days and pipelined reads of the rollups; see view.h. */
+#include "config.h"
+
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "isotime.h"
+#include "view.h"
+
+#define WHAT "reading the rollups"
+
+char *
+view_key(const struct conf *c, const char *fmt, ...)
+{
+	struct buf k = BUF_INIT(0);
+	va_list ap;
+	char *rest;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&rest, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	if (buf_printf(&k, "{%s}:%s", c->key_prefix, rest) < 0)
+		buf_free(&k);
+	free(rest);
+	return k.data;
+}
+
+unsigned long long
+view_count(const char *s)
+{
+	unsigned long long n = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (unsigned long long)(*s - '0');
+	return n;
+}
+
+redisReply *
+view_command(struct redis *r, int argc, const char **argv, const size_t *lens, struct dp_error *err)
+{
+	size_t own[16];
+	redisReply *reply;
+	int i;
+
+	if (!lens && argc <= 16) {
+		for (i = 0; i < argc; i++)
+			own[i] = strlen(argv[i]);
+		lens = own;
+	}
+	reply = redis_command(r, argc, argv, lens, WHAT, err);
+	if (reply && reply->type == REDIS_REPLY_ERROR) {
+		redis_reply_fail(r, reply, WHAT, err);
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+enum dp_status
+view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned ndays, struct view_range *out,
+	   struct dp_error *err)
+{
+	char *key = view_key(c, "%s:days", kind == VIEW_TLS ? "tls" : "rollup");
+	const char *argv[] = { "ZRANGE", key, "-1", "-1", "WITHSCORES" };
+	redisReply *newest = NULL;
+	enum dp_status rc = DP_TEMPFAIL;
+	unsigned i;
+
+	*out = (struct view_range){ -1, 0, NULL };
+	if (ndays < 1 || ndays > VIEW_DAYS_MAX)
+		ndays = ndays < 1 ? 1 : VIEW_DAYS_MAX;
+	if (!key) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	if (!(newest = view_command(r, 5, argv, NULL, err)))
+		goto out;
+	rc = DP_OK;
+	if (newest->type != REDIS_REPLY_ARRAY || newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
+		goto out;	/* no rollups at all */
+	out->newest = atoll(newest->element[1]->str);
+	if (!(out->day = calloc(ndays, sizeof *out->day))) {
+		rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	out->ndays = ndays;
+	for (i = 0; i < ndays; i++) {
+		char iso[ISO8601_LEN + 1];
+
+		iso8601_utc((out->newest - (long long)(ndays - 1 - i)) * 86400, iso);
+		memcpy(out->day[i], iso, 10);
+		out->day[i][10] = '\0';
+	}
+out:
+	if (newest)
+		freeReplyObject(newest);
+	free(key);
+	return rc;
+}
+
+void
+view_range_free(struct view_range *v)
+{
+	free(v->day);
+	*v = (struct view_range){ -1, 0, NULL };
+}
+
+enum dp_status
+view_hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, struct dp_error *err)
+{
+	size_t i, got;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	for (i = 0; i < n; i++) {
+		const char *argv[] = { "HGETALL", keys[i] };
+		size_t lens[] = { 7, strlen(keys[i]) };
+		char *cmd;
+		long long len;
+		enum dp_status rc;
+
+		if ((len = redisFormatCommandArgv(&cmd, 2, argv, lens)) < 0) {
+			redis_disconnect(r);	/* what is queued already must not be sent later */
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		}
+		rc = redis_append_resp(r, cmd, (size_t)len, WHAT, err);
+		redisFreeCommand(cmd);
+		if (rc != DP_OK)
+			return rc;
+	}
+	if (n && redis_flush(r, WHAT, err) != DP_OK)
+		return DP_TEMPFAIL;
+	for (got = 0; got < n; got++) {
+		if (!(out[got] = redis_next_reply(r, WHAT, err)))
+			break;
+		if (out[got]->type != REDIS_REPLY_ARRAY) {
+			redis_reply_fail(r, out[got], WHAT, err);
+			freeReplyObject(out[got]);
+			out[got] = NULL;
+			redis_disconnect(r);	/* the replies still coming are nobody's */
+			break;
+		}
+	}
+	if (got == n)
+		return DP_OK;
+	for (i = 0; i < got; i++) {
+		freeReplyObject(out[i]);
+		out[i] = NULL;
+	}
+	return DP_TEMPFAIL;
+}

@@ -1,0 +1,55 @@
+/*
+ * view.h - reading the daily rollups (rollup.h) back for people: the
+ * --sources table and the overview pages.  Nothing here writes; every
+ * read is bounded by the range of days asked for and the rollups' own
+ * caps.
+ *
+ * A range is the newest day with data (of any domain; aggregate and TLS
+ * rollups each have their own) and the days before it: old or backfilled reports show, and a quiet
+ * last week does not empty the page.
+ */
+#ifndef DP_VIEW_H
+#define DP_VIEW_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "redis.h"
+#include "status.h"
+
+/* The most days a range has (rollup_days' own limit). */
+#define VIEW_DAYS_MAX 3660
+
+struct view_range {
+	long long newest;	/* days since the epoch of the newest day with data; -1 when there is none */
+	unsigned ndays;		/* days in the range, oldest first; 0 when there is no data */
+	char (*day)[11];	/* owned: "YYYY-MM-DD" of each */
+};
+
+/* Whose days a range counts: the aggregate rollups' or the TLS rollups'. */
+enum view_kind { VIEW_AGGREGATE, VIEW_TLS };
+
+/* The ndays (1..VIEW_DAYS_MAX) up to the newest day with data of kind into *out. */
+enum dp_status view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned ndays,
+			  struct view_range *out, struct dp_error *err);
+void view_range_free(struct view_range *v);
+
+/*
+ * HGETALL of n keys, pipelined: out[i] is key i's reply (an array, empty
+ * when the key is not there), freed by the caller with freeReplyObject().
+ * On failure every out[i] is NULL.
+ */
+enum dp_status view_hgetall(struct redis *r, char *const *keys, size_t n, struct redisReply **out,
+			    struct dp_error *err);
+
+/* One command's reply, error replies made failures ("reading the rollups"). */
+struct redisReply *view_command(struct redis *r, int argc, const char **argv, const size_t *lens,
+				struct dp_error *err);
+
+/* "{prefix}:" and the rest as fmt says, newly allocated; NULL on ENOMEM. */
+char *view_key(const struct conf *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A decimal count at s (up to a tab or the end); 0 when there is none. */
+unsigned long long view_count(const char *s);
+
+#endif
