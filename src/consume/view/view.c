@@ -156,3 +156,62 @@ view_hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, str
 	}
 	return DP_TEMPFAIL;
 }
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum dp_status
+view_domains(struct redis *r, const struct conf *c, enum view_kind kind, const struct view_range *range, char ***names,
+	     size_t *n, size_t *total, struct dp_error *err)
+{
+	const char **argv = calloc(range->ndays + 1, sizeof *argv);
+	size_t *lens = calloc(range->ndays + 1, sizeof *lens), i, k = 0;
+	redisReply *u = NULL;
+	char **v = NULL;
+	enum dp_status rc = DP_TEMPFAIL;
+
+	if (!argv || !lens)
+		goto oom;
+	argv[0] = "SUNION";
+	for (i = 0; i < range->ndays; i++)
+		if (!(argv[i + 1] = view_key(c, "%s:%s", kind == VIEW_TLS ? "tls" : "rollup", range->day[i])))
+			goto oom;
+	for (i = 0; i <= range->ndays; i++)
+		lens[i] = strlen(argv[i]);
+	if (!(u = view_command(r, (int)range->ndays + 1, argv, lens, err)))
+		goto out;
+	if (u->type == REDIS_REPLY_ARRAY && !(v = calloc(u->elements + 1, sizeof *v)))
+		goto oom;
+	for (i = 0; u->type == REDIS_REPLY_ARRAY && i < u->elements; i++)
+		if (u->element[i]->type == REDIS_REPLY_STRING && !memchr(u->element[i]->str, '\0', u->element[i]->len) &&
+		    !(v[k++] = strdup(u->element[i]->str)))
+			goto oom;
+	if (k)
+		qsort(v, k, sizeof *v, by_name);
+	for (i = VIEW_DOMAINS_MAX; i < k; i++) {	/* counted, not shown */
+		free(v[i]);
+		v[i] = NULL;
+	}
+	*names = v;
+	*total = k;
+	*n = k < VIEW_DOMAINS_MAX ? k : VIEW_DOMAINS_MAX;
+	v = NULL;
+	rc = DP_OK;
+	goto out;
+oom:
+	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+out:
+	for (i = 0; v && i < k; i++)
+		free(v[i]);
+	free(v);
+	if (u)
+		freeReplyObject(u);
+	for (i = 1; argv && i <= range->ndays; i++)
+		free((char *)argv[i]);
+	free(argv);
+	free(lens);
+	return rc;
+}

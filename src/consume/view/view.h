@@ -42,6 +42,17 @@ void view_range_free(struct view_range *v);
 enum dp_status view_hgetall(struct redis *r, char *const *keys, size_t n, struct redisReply **out,
 			    struct dp_error *err);
 
+/* The most domains one page shows (the rest are counted). */
+#define VIEW_DOMAINS_MAX 500
+
+/*
+ * The domains with rollups of kind on any day of range, sorted by name:
+ * *names (owned by the caller, NULL-terminated) has the first
+ * VIEW_DOMAINS_MAX, *n of them; *total counts them all.
+ */
+enum dp_status view_domains(struct redis *r, const struct conf *c, enum view_kind kind, const struct view_range *range,
+			    char ***names, size_t *n, size_t *total, struct dp_error *err);
+
 /* One command's reply, error replies made failures ("reading the rollups"). */
 struct redisReply *view_command(struct redis *r, int argc, const char **argv, const size_t *lens,
 				struct dp_error *err);
