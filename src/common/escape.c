@@ -261,3 +261,45 @@ utf8_repair(char *dst, const char *s, size_t len)
 	}
 	*dst = '\0';
 }
+
+int
+esc_html(struct buf *out, const char *s, size_t len)
+{
+	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		const unsigned char *run = p;
+		size_t n;
+
+		/* Plain printable ASCII, appended in one piece. */
+		while (p < end && *p >= 0x20 && *p < 0x7f && *p != '&' && *p != '<' && *p != '>' && *p != '"' && *p != '\'')
+			p++;
+		if (p > run && buf_append(out, run, (size_t)(p - run)) < 0)
+			return -1;
+		if (p == end)
+			break;
+		switch (*p) {
+		case '&': n = 1; if (buf_puts(out, "&amp;") < 0) return -1; break;
+		case '<': n = 1; if (buf_puts(out, "&lt;") < 0) return -1; break;
+		case '>': n = 1; if (buf_puts(out, "&gt;") < 0) return -1; break;
+		case '"': n = 1; if (buf_puts(out, "&quot;") < 0) return -1; break;
+		case '\'': n = 1; if (buf_puts(out, "&#39;") < 0) return -1; break;
+		case '\t':
+		case '\n': n = 1; if (buf_putc(out, (char)*p) < 0) return -1; break;
+		default:	/* other controls, and what is not ASCII */
+			n = *p < 0x80 ? 0 : utf8_seq_len(p, (size_t)(end - p));
+			if (n && !(n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {	/* C1 controls are 0xC2 0x80..0x9F */
+				if (buf_append(out, p, n) < 0)
+					return -1;
+				break;
+			}
+			if (buf_puts(out, replacement) < 0)
+				return -1;
+			n = n ? n : 1;
+			break;
+		}
+		p += n;
+	}
+	return 0;
+}

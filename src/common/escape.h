@@ -36,6 +36,15 @@ const char *esc_log(char *dst, size_t size, const char *s);
 int esc_json(struct buf *out, const char *s, size_t len);
 
 /*
+ * For HTML text and double- or single-quoted attribute values alike:
+ * & < > " ' as character references; control characters (C0 but TAB
+ * and LF, DEL, C1) as U+FFFD, which no parser acts on; invalid UTF-8
+ * replaced by U+FFFD.  Nothing in the result can end an element, an
+ * attribute or a comment, or start one.
+ */
+int esc_html(struct buf *out, const char *s, size_t len);
+
+/*
  * Repairing text that should be UTF-8: each byte that starts no valid
  * sequence becomes U+FFFD.  utf8_repaired_len() says how long the result
  * is (without the NUL) and how many bytes were invalid; utf8_repair()

@@ -166,6 +166,60 @@ START_TEST(json_every_byte_at_every_offset)
 }
 END_TEST
 
+static char *
+html_esc(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT(0);
+
+	ck_assert_int_eq(esc_html(&b, s, len), 0);
+	return b.data ? b.data : strdup("");
+}
+
+START_TEST(html_specials)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+		{ "\"><img src=x onerror=alert(1)>", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" },
+		{ "' onmouseover='x", "&#39; onmouseover=&#39;x" },
+		{ "</style><!-- a & b -->", "&lt;/style&gt;&lt;!-- a &amp; b --&gt;" },
+		{ "tab\tline\n", "tab\tline\n" },
+		{ "nul\001bell\007del\177", "nul\xef\xbf\xbd" "bell\xef\xbf\xbd" "del\xef\xbf\xbd" },
+		{ "c1\xc2\x85next", "c1\xef\xbf\xbdnext" },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80" },
+		{ "bad\xff\xc3", "bad\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "javascript:alert(1)", "javascript:alert(1)" },	/* text: harmless outside a URL, and no URL is built from it */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = html_esc(cases[i].in, strlen(cases[i].in));
+
+		ck_assert_msg(!strcmp(got, cases[i].want), "%s: got %s", cases[i].in, got);
+		free(got);
+	}
+}
+END_TEST
+
+/* Whatever the bytes, the result has no markup character and no control but TAB and LF. */
+START_TEST(html_any_byte)
+{
+	unsigned c, d;
+
+	for (c = 0; c < 256; c++)
+		for (d = 0; d < 256; d += 17) {
+			char in[3] = { (char)c, (char)d, 'x' }, *got = html_esc(in, 3), *p;
+
+			for (p = got; *p; p++) {
+				unsigned char u = (unsigned char)*p;
+
+				ck_assert_msg(!strchr("<>\"'", *p) && (u >= 0x20 || u == '\t' || u == '\n') && u != 0x7f,
+					      "0x%02x 0x%02x: byte 0x%02x in %s", c, d, u, got);
+			}
+			free(got);
+		}
+}
+END_TEST
+
 START_TEST(utf8_lengths)
 {
 	ck_assert_uint_eq(utf8_seq_len((const unsigned char *)"a", 1), 1);
@@ -179,4 +233,4 @@ END_TEST
 
 UNIT_SUITE("escape", json_every_byte_at_every_offset, syslog_specials, syslog_no_raw_control_bytes_any_byte, syslog_round_trip,
 	   syslog_cap_cuts_at_character, esc_log_fixed_buffer,
-	   json_specials, utf8_lengths)
+	   json_specials, html_specials, html_any_byte, utf8_lengths)
