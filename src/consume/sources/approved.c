@@ -1,7 +1,6 @@
 /* approved.c - the approved-senders file and its matching; see approved.h. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,17 +8,13 @@
 #include <strings.h>
 
 #include "approved.h"
+#include "cidr.h"
 #include "domain.h"
 #include "grow.h"
 
-struct net {
-	unsigned char addr[16];
-	unsigned prefix;	/* bits of addr that count, 0..128 */
-};
-
 struct rule {
 	char *domain;		/* owned */
-	struct net *nets;	/* owned */
+	struct cidr *nets;	/* owned */
 	size_t nnets, nets_cap;
 	const struct service **services;	/* owned array; the services are the table's */
 	size_t nservices, services_cap;
@@ -58,58 +53,6 @@ approved_free(struct approved *a)
 	free(a);
 }
 
-int
-approved_addr(const char *s, size_t len, unsigned char out[16])
-{
-	char text[INET6_ADDRSTRLEN];
-	struct in_addr v4;
-
-	if (len == 0 || len >= sizeof text)
-		return -1;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		memset(out, 0, 10);
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &v4, 4);
-		return 0;
-	}
-	return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
-}
-
-/* "192.0.2.0/24", "2001:db8::/32" or one address. */
-static int
-parse_net(const char *tok, struct net *n)
-{
-	const char *slash = strchr(tok, '/');
-	size_t len = slash ? (size_t)(slash - tok) : strlen(tok);
-	bool v4 = !memchr(tok, ':', len);
-	unsigned max = v4 ? 32 : 128;
-	char *end;
-	unsigned long prefix = max;
-
-	if (approved_addr(tok, len, n->addr) < 0)
-		return -1;
-	if (slash) {
-		errno = 0;
-		prefix = strtoul(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || prefix > max)
-			return -1;
-	}
-	n->prefix = (unsigned)prefix + (v4 ? 96 : 0);
-	return 0;
-}
-
-static bool
-net_has(const struct net *n, const unsigned char a[16])
-{
-	unsigned full = n->prefix / 8, rest = n->prefix % 8;
-
-	if (memcmp(n->addr, a, full))
-		return false;
-	return !rest || ((n->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
-}
-
 static int
 parse_line(struct rule *r, char *line, const struct services *services, char *why, size_t whylen)
 {
@@ -145,7 +88,7 @@ parse_line(struct rule *r, char *line, const struct services *services, char *wh
 		} else {
 			if (grow((void **)&r->nets, &r->nets_cap, r->nnets, sizeof *r->nets, 4) < 0)
 				return -1;
-			if (parse_net(tok, &r->nets[r->nnets]) < 0) {
+			if (cidr_parse(tok, &r->nets[r->nnets]) < 0) {
 				snprintf(why, whylen, "\"%.80s\" is no address, network, service:NAME or dkim:DOMAIN", tok);
 				return -1;
 			}
@@ -240,9 +183,9 @@ approved_match(const struct approved *a, const char *from_domain, size_t len, co
 
 	if (!a || !(r = rule_for(a, from_domain, len)))
 		return false;
-	if (r->nnets && f->addr && approved_addr(f->addr, strlen(f->addr), addr) == 0)
+	if (r->nnets && f->addr && cidr_addr(f->addr, strlen(f->addr), addr) == 0)
 		for (i = 0; i < r->nnets; i++)
-			if (net_has(&r->nets[i], addr))
+			if (cidr_has(&r->nets[i], addr))
 				return true;
 	for (i = 0; f->service && i < r->nservices; i++)
 		if (r->services[i] == f->service)

@@ -35,7 +35,4 @@ void approved_free(struct approved *a);
 /* Whether the source is one of from_domain[0..len)'s. */
 bool approved_match(const struct approved *a, const char *from_domain, size_t len, const struct approved_facts *f);
 
-/* An address (IPv4 as ::ffff:a.b.c.d) into out; 0, or -1 when s[0..len) is none. */
-int approved_addr(const char *s, size_t len, unsigned char out[16]);
-
 #endif
