@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,4 +58,60 @@ cidr_has(const struct cidr *n, const unsigned char a[16])
 	if (memcmp(n->addr, a, full))
 		return false;
 	return !rest || ((n->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+cidr_list_parse(const char *s, struct cidr **out, size_t *n, char *why, size_t whylen)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (s && *s) {
+		char tok[80];
+		size_t len = strcspn(s, ", \t");
+
+		if (len == 0) {
+			s++;
+			continue;
+		}
+		if (len >= sizeof tok) {
+			snprintf(why, whylen, "\"%.20s...\" is no address or network", s);
+			goto fail;
+		}
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		s += len;
+		if (*n == cap) {
+			struct cidr *v = realloc(*out, (cap = cap ? 2 * cap : 4) * sizeof *v);
+
+			if (!v) {
+				snprintf(why, whylen, "%s", strerror(ENOMEM));
+				goto fail;
+			}
+			*out = v;
+		}
+		if (cidr_parse(tok, &(*out)[*n]) < 0) {
+			snprintf(why, whylen, "\"%s\" is no address or network", tok);
+			goto fail;
+		}
+		++*n;
+	}
+	return 0;
+fail:
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
+
+bool
+cidr_list_has(const struct cidr *v, size_t n, const unsigned char a[16])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_has(&v[i], a))
+			return true;
+	return false;
 }

@@ -20,4 +20,13 @@ int cidr_parse(const char *s, struct cidr *n);
 /* Whether address a is in n. */
 bool cidr_has(const struct cidr *n, const unsigned char a[16]);
 
+/*
+ * A list of networks separated by commas or spaces ("127.0.0.1,
+ * 192.0.2.0/24 ::1") into *out (owned by the caller; NULL for an empty
+ * list), *n of them.  0, or -1 with the first that is none in why.
+ */
+int cidr_list_parse(const char *s, struct cidr **out, size_t *n, char *why, size_t whylen);
+/* Whether address a is in one of the n networks. */
+bool cidr_list_has(const struct cidr *v, size_t n, const unsigned char a[16]);
+
 #endif

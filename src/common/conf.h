@@ -95,7 +95,8 @@ struct conf {
 	unsigned retain_days;		/* ... once it is this old */
 
 	/* dmarc-consume: the sinks; an empty path or address turns a sink off. */
-	char *metrics_listen;		/* owned; host:port of /metrics */
+	char *metrics_listen;		/* owned; host:port of /metrics and the pages */
+	char *http_allow;		/* owned; who may connect there (cidr.h's list); NULL = anyone */
 	unsigned metrics_max_series;	/* label sets per metric before folding into "other" */
 	char *batch_dir;		/* owned; TSV/CSV batch files */
 	char *batch_format;		/* owned; "tsv" or "csv" */

@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "conftable.h"
 
@@ -22,7 +24,8 @@ static const struct conf_key consume_keys[] = {
 	{ "max_deliveries", CT_UINT, OFF(max_deliveries), 1, 1000, "5", "deliveries of an entry before it is parked" },
 	{ "stream_trim", CT_BOOL, OFF(stream_trim), 0, 0, "yes", "trim stream entries every group has consumed" },
 	{ "retain_days", CT_UINT, OFF(retain_days), 0, 36500, "7", "... once they are this many days old" },
-	{ "metrics_listen", CT_STRING, OFF(metrics_listen), 0, 0, "127.0.0.1:9797", "serve /metrics here (empty: off)" },
+	{ "metrics_listen", CT_STRING, OFF(metrics_listen), 0, 0, "127.0.0.1:9797", "serve /metrics and the overview pages here (empty: off)" },
+	{ "http_allow", CT_STRING, OFF(http_allow), 0, 0, "", "addresses and networks that may connect to metrics_listen (empty: any)" },
 	{ "metrics_max_series", CT_UINT, OFF(metrics_max_series), 1, 10000000, "10000", "label sets per metric; more fold into \"other\"" },
 	{ "batch_dir", CT_STRING, OFF(batch_dir), 0, 0, "", "write TSV/CSV batch files here (empty: off)" },
 	{ "batch_format", CT_STRING, OFF(batch_format), 0, 0, "tsv", "tsv or csv" },
@@ -48,6 +51,15 @@ const struct conf_table conf_consume_keys = { consume_keys, sizeof consume_keys 
 int
 conf_check_consume(const struct conf *c, const char *path, char *errbuf, size_t errlen)
 {
+	struct cidr *nets;
+	size_t n;
+	char why[200];
+
+	if (cidr_list_parse(c->http_allow, &nets, &n, why, sizeof why) < 0) {
+		snprintf(errbuf, errlen, "%s: http_allow: %s", path, why);
+		return -1;
+	}
+	free(nets);
 	if (!c->consume_group) {
 		snprintf(errbuf, errlen, "%s: consume_group must not be empty", path);
 		return -1;

@@ -1,8 +1,10 @@
 /*
- * http.h - /metrics over HTTP (libmicrohttpd), in its own thread with its
- * own Redis connection: a slow or hostile client can hold up neither the
- * consumption nor, for long, other clients (connection limits and
- * timeouts below).  Anything but GET /metrics is 404 (405 for other methods).
+ * http.h - /metrics and the overview pages (pages.h) over HTTP
+ * (libmicrohttpd), in its own thread with its own Redis connection: a
+ * slow or hostile client can hold up neither the consumption nor, for
+ * long, other clients (connection limits and timeouts in http.c).  Only
+ * addresses of http_allow may connect; GET and HEAD only (405 for other
+ * methods), 404 for any other path.
  */
 #ifndef DP_HTTP_H
 #define DP_HTTP_H
