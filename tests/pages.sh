@@ -21,9 +21,9 @@ acl_user dmarc-pipe pipe-password pages
 acl_user dmarc-consume consume-password pages
 PY=${PYTHON3:-python3}
 
-echo "1..26"
+echo "1..28"
 redis_start "$sock" "${acl_args[@]}" || exit 1
-pick_ports 2
+pick_ports 3
 port=$port_base
 base=http://127.0.0.1:$port
 echo "sender.test  192.0.2.0/24" > "$work/approved"
@@ -102,12 +102,7 @@ rcli HSET '{pages}:rollup:2024-03-02:sender.test:sources' 203.0.113.99 \
 # --- the pages in Chromium -------------------------------------------------------------
 # browse NAME PATH: the DOM Chromium built from the page (NAME.dom) and its screenshot (NAME.png).
 browse() {
-	local profile
-	profile=$(mktemp -d "$work/chromium.XXXXXX")
-	timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" --window-size=1024,1400 \
-		--dump-dom "$base$2" > "$work/$1.dom" 2> "$work/$1.chromium.err"
-	timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" --window-size=1024,1400 \
-		--screenshot="$work/$1.png" "$base$2" > /dev/null 2>> "$work/$1.chromium.err"
+	sh "$top_srcdir/tests/tools/page-shot" "$base$2" "$work/$1.png" > "$work/$1.dom" 2> "$work/$1.chromium.err"
 }
 browse overview "/?days=7"
 browse domain "/domain/sender.test?days=7"
@@ -275,6 +270,60 @@ sed -i 's|^http_allow = .*|http_allow = 192.0.2.1/33|' "$work/allow.conf"
 "$CONSUME" -c "$work/allow.conf" --once 2> "$work/allow.err"
 is "a network that is none: exit 78, naming it" "$? $(cat "$work/allow.err")" \
 	"78 dmarc-consume: config: $work/allow.conf: http_allow: \"192.0.2.1/33\" is no address or network"
+
+# --- the README's nginx example in front: a password for the pages, /metrics for Prometheus alone ---
+# The block's commands as written but for the paths (the test's own), htpasswd
+# given the password on its command line (there is no terminal to type it),
+# and a private nginx started instead of the system's reloaded.
+if command -v nginx > /dev/null && command -v htpasswd > /dev/null; then
+	nport=$((port + 2))
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+		-subj /CN=dmarc.example.com 2> /dev/null
+	mkdir -p "$work/nginx/sites-enabled" "$work/nginx/tmp"
+	readme_block nginx | sed -n 's|^htpasswd -c -B /etc/nginx/|htpasswd -b -c -B '"$work"'/nginx/|p' |
+		sed 's/ alice$/ alice alice-password/' | sh 2> "$work/htpasswd.err"
+	readme_block nginx | sed -n 's|^chown root:www-data /etc/nginx/.*|&|p' | sed "s|/etc/nginx/|$work/nginx/|g" | sh
+	readme_block nginx | sed -n 's|^cp contrib/|cp '"$top_srcdir"'/contrib/|p' | sed "s| /etc/nginx/| $work/nginx/|" | sh
+	# nginx's workers (www-data) go through the test's directories as they would through /etc.
+	chmod 711 "$work" "$work/nginx"
+	sed -i "s|listen 443 ssl;|listen 127.0.0.1:$nport ssl;|; /listen \[::\]:443/d;
+		s|/etc/letsencrypt/live/dmarc.example.com/fullchain.pem|$work/cert.pem|;
+		s|/etc/letsencrypt/live/dmarc.example.com/privkey.pem|$work/key.pem|;
+		s|/etc/nginx/|$work/nginx/|; s|127.0.0.1:9797|127.0.0.1:$port|" "$work/nginx/sites-enabled/dmarc-consume.conf"
+	# The main file as Debian's /etc/nginx/nginx.conf has it where it matters: workers as www-data.
+	cat > "$work/nginx/nginx.conf" << EON
+user www-data;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+worker_processes 1;
+events {}
+http {
+	access_log off;
+	client_body_temp_path $work/nginx/tmp/body;
+	proxy_temp_path $work/nginx/tmp/proxy;
+	fastcgi_temp_path $work/nginx/tmp/fastcgi;
+	uwsgi_temp_path $work/nginx/tmp/uwsgi;
+	scgi_temp_path $work/nginx/tmp/scgi;
+	include $work/nginx/sites-enabled/*.conf;
+}
+EON
+	nginx -t -c "$work/nginx/nginx.conf" -p "$work/nginx" 2> "$work/nginx-t.err"
+	ok "nginx -t accepts the shipped site" $? "$(tail -3 "$work/nginx-t.err")"
+	nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' 2>> "$work/nginx/error.log" &
+	nginx_pid=$!
+	bg_pids="$bg_pids $nginx_pid"
+	https() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+	wait_for 20 eval '[ "$(https "https://127.0.0.1:$nport/")" != 000 ]' || bail_out "nginx did not answer: $(tail -3 "$work/nginx/error.log")"
+	is "through nginx: 401 without the password, 200 with it, 403 for POST and for /metrics from elsewhere" \
+		"$(https "https://127.0.0.1:$nport/") $(https -u alice:alice-password "https://127.0.0.1:$nport/domain/sender.test") $(https -u alice:alice-password -X POST "https://127.0.0.1:$nport/") $(https "https://127.0.0.1:$nport/metrics")" \
+		"401 200 403 403"
+	kill "$nginx_pid"
+	wait "$nginx_pid"
+	bg_pids=${bg_pids/ $nginx_pid/}
+else
+	echo "ok - nginx -t accepts the shipped site # SKIP nginx or htpasswd is not installed (tests/tools/install-deps installs them)"
+	echo "ok - through nginx # SKIP nginx or htpasswd is not installed (tests/tools/install-deps installs them)"
+fi
 
 # Slow clients hold connections to / while dmarc-pipe writes: consumption goes on.
 "$PY" - "$port" > "$work/attack.log" 2>&1 << 'EOP' &
