@@ -115,9 +115,9 @@ enum dp_status
 domains_view_read(struct redis *r, const struct conf *c, const struct view_range *range, const char *only,
 		  struct domain_list *l, struct dp_error *err)
 {
-	char **names = NULL, **keys = NULL;
+	char **names = NULL;
 	redisReply **days = NULL;
-	size_t n = 0, total = 0, i, d, nk = 0;
+	size_t n = 0, total = 0, i, d;
 	enum dp_status rc = DP_TEMPFAIL;
 
 	memset(l, 0, sizeof *l);
@@ -130,9 +130,9 @@ domains_view_read(struct redis *r, const struct conf *c, const struct view_range
 	} else if (view_domains(r, c, VIEW_AGGREGATE, range, &names, &n, &total, err) != DP_OK)
 		return DP_TEMPFAIL;
 	l->left_out = total - n;
-	nk = n * range->ndays;
-	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)) || !(keys = calloc(nk ? nk : 1, sizeof *keys)) ||
-	    !(days = calloc(nk ? nk : 1, sizeof *days)))
+	if (view_days(r, c, "rollup", names, n, "", range, &days, err) != DP_OK)
+		goto out;
+	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)))
 		goto oom;
 	for (i = 0; i < n; i++) {
 		struct domain_summary *s = &l->v[l->n++];
@@ -142,12 +142,7 @@ domains_view_read(struct redis *r, const struct conf *c, const struct view_range
 		s->newest_end = -1;
 		if (!(s->days = calloc(range->ndays, sizeof *s->days)))
 			goto oom;
-		for (d = 0; d < range->ndays; d++)
-			if (!(keys[i * range->ndays + d] = view_key(c, "rollup:%s:%s", range->day[d], s->name)))
-				goto oom;
 	}
-	if (view_hgetall(r, keys, nk, days, err) != DP_OK)
-		goto out;
 	for (i = 0; i < n; i++)
 		for (d = 0; d < range->ndays; d++)
 			if (add_day(&l->v[i], d, days[i * range->ndays + d]) < 0)
@@ -161,16 +156,10 @@ domains_view_read(struct redis *r, const struct conf *c, const struct view_range
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	for (i = 0; i < nk && keys; i++) {
-		free(keys[i]);
-		if (days && days[i])
-			freeReplyObject(days[i]);
-	}
+	view_replies_free(days, days ? n * range->ndays : 0);
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
-	free(keys);
-	free(days);
 	if (rc != DP_OK)
 		domain_list_free(l);
 	return rc;
@@ -213,18 +202,13 @@ enum dp_status
 auth_view_read(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
 	       struct tally *out, struct dp_error *err)
 {
-	char **keys = calloc(range->ndays ? range->ndays : 1, sizeof *keys);
-	redisReply **days = calloc(range->ndays ? range->ndays : 1, sizeof *days);
+	char *const names[] = { (char *)domain };
+	redisReply **days = NULL;
 	enum dp_status rc = DP_TEMPFAIL;
 	size_t d, i;
 
 	memset(out, 0, sizeof *out);
-	if (!keys || !days)
-		goto oom;
-	for (d = 0; d < range->ndays; d++)
-		if (!(keys[d] = view_key(c, "rollup:%s:%s:auth", range->day[d], domain)))
-			goto oom;
-	if (view_hgetall(r, keys, range->ndays, days, err) != DP_OK)
+	if (view_days(r, c, "rollup", names, 1, ":auth", range, &days, err) != DP_OK)
 		goto out;
 	for (d = 0; d < range->ndays; d++)
 		for (i = 0; i + 1 < days[d]->elements; i += 2) {
@@ -252,13 +236,7 @@ auth_view_read(struct redis *r, const struct conf *c, const char *domain, const 
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	for (d = 0; d < range->ndays; d++) {
-		free(keys ? keys[d] : NULL);
-		if (days && days[d])
-			freeReplyObject(days[d]);
-	}
-	free(keys);
-	free(days);
+	view_replies_free(days, days ? range->ndays : 0);
 	if (rc != DP_OK)
 		tally_free(out);
 	return rc;

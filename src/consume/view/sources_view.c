@@ -195,18 +195,13 @@ enum dp_status
 sources_view_read(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
 		  struct source_list *l, struct dp_error *err)
 {
-	char **keys = calloc(range->ndays ? range->ndays : 1, sizeof *keys);
-	redisReply **days = calloc(range->ndays ? range->ndays : 1, sizeof *days);
+	char *const names[] = { (char *)domain };
+	redisReply **days = NULL;
 	enum dp_status rc = DP_TEMPFAIL;
 	size_t i;
 
 	memset(l, 0, sizeof *l);
-	if (!keys || !days)
-		goto oom;
-	for (i = 0; i < range->ndays; i++)
-		if (!(keys[i] = view_key(c, "rollup:%s:%s:sources", range->day[i], domain)))
-			goto oom;
-	if (view_hgetall(r, keys, range->ndays, days, err) != DP_OK)
+	if (view_days(r, c, "rollup", names, 1, ":sources", range, &days, err) != DP_OK)
 		goto out;
 	for (i = 0; i < range->ndays; i++) {
 		if (days[i]->elements) {
@@ -227,13 +222,7 @@ sources_view_read(struct redis *r, const struct conf *c, const char *domain, con
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	for (i = 0; i < range->ndays; i++) {
-		free(keys ? keys[i] : NULL);
-		if (days && days[i])
-			freeReplyObject(days[i]);
-	}
-	free(keys);
-	free(days);
+	view_replies_free(days, days ? range->ndays : 0);
 	return rc;
 }
 

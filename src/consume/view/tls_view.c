@@ -62,9 +62,9 @@ enum dp_status
 tls_view_read(struct redis *r, const struct conf *c, const struct view_range *range, struct tls_list *l,
 	      struct dp_error *err)
 {
-	char **names = NULL, **keys = NULL;
+	char **names = NULL;
 	redisReply **days = NULL;
-	size_t n = 0, total = 0, i, d, nk = 0;
+	size_t n = 0, total = 0, i, d;
 	enum dp_status rc = DP_TEMPFAIL;
 
 	memset(l, 0, sizeof *l);
@@ -73,9 +73,9 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 	if (view_domains(r, c, VIEW_TLS, range, &names, &n, &total, err) != DP_OK)
 		return DP_TEMPFAIL;
 	l->left_out = total - n;
-	nk = n * range->ndays;
-	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)) || !(keys = calloc(nk ? nk : 1, sizeof *keys)) ||
-	    !(days = calloc(nk ? nk : 1, sizeof *days)))
+	if (view_days(r, c, "tls", names, n, "", range, &days, err) != DP_OK)
+		goto out;
+	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)))
 		goto oom;
 	for (i = 0; i < n; i++) {
 		struct tls_summary *s = &l->v[l->n++];
@@ -84,12 +84,7 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 		names[i] = NULL;
 		if (!(s->ok = calloc(range->ndays, sizeof *s->ok)) || !(s->failed = calloc(range->ndays, sizeof *s->failed)))
 			goto oom;
-		for (d = 0; d < range->ndays; d++)
-			if (!(keys[i * range->ndays + d] = view_key(c, "tls:%s:%s", range->day[d], s->name)))
-				goto oom;
 	}
-	if (view_hgetall(r, keys, nk, days, err) != DP_OK)
-		goto out;
 	for (i = 0; i < n; i++) {
 		for (d = 0; d < range->ndays; d++)
 			if (add_day(&l->v[i], d, days[i * range->ndays + d]) < 0)
@@ -104,16 +99,10 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	for (i = 0; i < nk && keys; i++) {
-		free(keys[i]);
-		if (days && days[i])
-			freeReplyObject(days[i]);
-	}
+	view_replies_free(days, days ? n * range->ndays : 0);
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
-	free(keys);
-	free(days);
 	if (rc != DP_OK)
 		tls_list_free(l);
 	return rc;

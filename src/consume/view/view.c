@@ -112,8 +112,9 @@ view_range_free(struct view_range *v)
 	*v = (struct view_range){ -1, 0, NULL };
 }
 
-enum dp_status
-view_hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, struct dp_error *err)
+/* HGETALL of n keys, pipelined, into out[]; on failure every out[i] is NULL. */
+static enum dp_status
+hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, struct dp_error *err)
 {
 	size_t i, got;
 
@@ -155,6 +156,48 @@ view_hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, str
 		out[i] = NULL;
 	}
 	return DP_TEMPFAIL;
+}
+
+void
+view_replies_free(redisReply **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		if (v[i])
+			freeReplyObject(v[i]);
+	free(v);
+}
+
+enum dp_status
+view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+	  const char *suffix, const struct view_range *range, redisReply ***out, struct dp_error *err)
+{
+	size_t nk = n * range->ndays, i, d;
+	char **keys = calloc(nk ? nk : 1, sizeof *keys);
+	enum dp_status rc = DP_TEMPFAIL;
+
+	if (!keys || !(*out = calloc(nk ? nk : 1, sizeof **out))) {
+		free(keys);
+		*out = NULL;
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < range->ndays; d++)
+			if (!(keys[i * range->ndays + d] = view_key(c, "%s:%s:%s%s", kind, range->day[d], domains[i], suffix))) {
+				dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+				goto out;
+			}
+	rc = hgetall(r, keys, nk, *out, err);
+out:
+	for (i = 0; i < nk; i++)
+		free(keys[i]);
+	free(keys);
+	if (rc != DP_OK) {
+		view_replies_free(*out, nk);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int

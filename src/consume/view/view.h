@@ -35,12 +35,15 @@ enum dp_status view_range(struct redis *r, const struct conf *c, enum view_kind 
 void view_range_free(struct view_range *v);
 
 /*
- * HGETALL of n keys, pipelined: out[i] is key i's reply (an array, empty
- * when the key is not there), freed by the caller with freeReplyObject().
- * On failure every out[i] is NULL.
+ * The day hashes "{prefix}:<kind>:<day>:<domain><suffix>" of n domains
+ * over range, pipelined HGETALLs: (*out)[i * range->ndays + d] is domain
+ * i's on day d (an array, empty when the key is not there).  The caller
+ * frees them with view_replies_free(*out, n * range->ndays).
  */
-enum dp_status view_hgetall(struct redis *r, char *const *keys, size_t n, struct redisReply **out,
-			    struct dp_error *err);
+enum dp_status view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+			 const char *suffix, const struct view_range *range, struct redisReply ***out,
+			 struct dp_error *err);
+void view_replies_free(struct redisReply **v, size_t n);
 
 /* The most domains one page shows (the rest are counted). */
 #define VIEW_DOMAINS_MAX 500
