@@ -13,7 +13,7 @@ command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 sock=$work/r.sock
 rcli() { redis-cli -s "$sock" "$@"; }
-prefixes="fix wait csv park inv kill two take restart"
+prefixes="idle fix wait csv park inv kill two take restart"
 acl_user dmarc-pipe pipe-password "$prefixes"
 acl_user dmarc-consume consume-password "$prefixes" redis_min_replicas
 # conf FILE PREFIX [key = value lines...]: dmarc-consume's FILE, as its ACL
@@ -63,11 +63,19 @@ rollup_sums() {
 		end
 		local function total(k)
 			local s = 0
-			for _, v in ipairs(redis.call('HVALS', k)) do s = s + tonumber(v) end
+			for _, v in ipairs(redis.call('HVALS', k)) do s = s + tonumber(string.match(v, '^%d+')) end
 			return s
 		end
-		return m .. ' ' .. sm .. ' ' .. total(p .. 'metric:dmarc_source_messages_total') .. ' ' ..
-			total(p .. 'metric:dmarc_new_sources_total') .. ' ' .. am" 0 "$1"
+		local wsm, wam = 0, 0
+		for _, w in ipairs(redis.call('ZRANGE', p .. 'rollup:weeks', 0, -1)) do
+			for _, d in ipairs(redis.call('SMEMBERS', p .. 'rollup:week:' .. w)) do
+				wsm = wsm + total(p .. 'rollup:week:' .. w .. ':' .. d .. ':sources')
+				wam = wam + total(p .. 'rollup:week:' .. w .. ':' .. d .. ':auth')
+			end
+		end
+		local function same(daily, weekly) return daily == weekly and daily or daily .. '(weekly:' .. weekly .. ')' end
+		return m .. ' ' .. same(sm, wsm) .. ' ' .. total(p .. 'metric:dmarc_source_messages_total') .. ' ' ..
+			total(p .. 'metric:dmarc_new_sources_total') .. ' ' .. same(am, wam)" 0 "$1"
 }
 stream_sums() {
 	local s
@@ -95,8 +103,26 @@ batch_ids() {
 	done
 }
 
-echo "1..57"
+echo "1..58"
 redis_start "$sock" "${acl_args[@]}" || exit 1
+
+# --- nothing stored yet: dmarc-consume waits for the first stream, it does not spin ---
+# Each turn of a sink without a stream asks XGROUP CREATE of every kind, then
+# waits consume_block_ms (200): a few dozen calls a second.  Spinning, 200
+# calls took a few milliseconds.
+conf "$work/idle.conf" idle "consume_block_ms = 200" "metrics_listen ="
+xgroup_calls() { rcli INFO commandstats | sed -n 's/^cmdstat_xgroup|create:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0; }
+enough_xgroup_calls() { [ "$(xgroup_calls)" -ge 200 ]; }
+rcli CONFIG RESETSTAT > /dev/null
+idle_start=$(date +%s%N)
+"$CONSUME" -c "$work/idle.conf" 2> "$work/idle.err" &
+idle_pid=$!
+bg_pids="$bg_pids $idle_pid"
+wait_for 60 enough_xgroup_calls || bail_out "dmarc-consume did not ask for its groups: $(tail -3 "$work/idle.err")"
+idle_ms=$((($(date +%s%N) - idle_start) / 1000000))
+kill "$idle_pid" && wait "$idle_pid"
+ok "with no stream yet, a sink waits consume_block_ms between looks (200 XGROUP CREATE took ${idle_ms} ms, want >= 1000)" \
+	"$([ "$idle_ms" -ge 1000 ]; echo $?)"
 
 # --- the fixtures: every kind, some reports in several mails ---------------------
 conf "$work/fix.conf" fix
@@ -429,7 +455,8 @@ want=$(sum_count restart)
 restart_done() {
 	[ "$(ndjson_ids restart | wc -l)" -ge 20000 ] && [ "$(batch_ids restart | wc -l)" -ge 20000 ] &&
 		[ "$(sum_hash '{restart}:metric:dmarc_total')" = "$want" ] &&
-		[ "$(rollup_sums restart | cut -d' ' -f1)" = "$want" ]
+		[ "$(rollup_sums restart | cut -d' ' -f1)" = "$want" ] &&
+		[ "$(grep -c 'event=recovered sink=ndjson ' "$work/restart.err")" -ge "$restarts" ]
 }
 wait_for 120 restart_done || echo "# not every sink caught up within 120 s"
 kill -TERM "$c"

@@ -19,10 +19,10 @@ perl -MMaxMind::DB::Writer::Tree -e 1 2> /dev/null ||
 CONSUME=${DMARC_CONSUME:-$top_builddir/src/dmarc-consume}
 sock=$work/r.sock
 rcli() { redis-cli -s "$sock" "$@"; }
-prefixes="s h p f"
+prefixes="s h p w f"
 acl_user dmarc-consume consume-password "$prefixes"
 
-echo "1..50"
+echo "1..55"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 pick_ports 3
 dns_port=$port_base liar_port=$((port_base + 1)) dead_port=$((port_base + 2))
@@ -342,6 +342,73 @@ is "rollup_days = 2: the two newest days stay, the oldest day's keys are gone (T
 	"$(rcli ZRANGE '{p}:rollup:days' 0 -1 | paste -sd' ') $(rcli ZRANGE '{p}:tls:days' 0 -1 | paste -sd' ') $(rcli EXISTS '{p}:rollup:2024-03-01' '{p}:rollup:2024-03-01:sender.test' '{p}:rollup:2024-03-01:sender.test:sources' '{p}:rollup:2024-03-01:sender.test:auth' '{p}:tls:2024-03-01' '{p}:tls:2024-03-01:sender.test') $(rcli EXISTS '{p}:tls:2024-03-02:sender.test')" \
 	"2024-03-02 2024-03-03 2024-03-02 2024-03-03 0 1"
 is "... and the first day a source sent is still known" "$(rcli HGET '{p}:firstseen:sender.test' ip:192.0.2.10)" 2024-03-01
+
+# --- weekly rollups: a long range reads a hash a week ---------------------------------
+# 24 days, Friday 2024-03-01 to Sunday 2024-03-24: a 30-day range ends on the
+# Sunday, so it holds 2 days of February and four whole weeks (Mondays 02-26,
+# 03-04, 03-11, 03-18).
+conf "$work/w.conf" w "metrics_listen =" "dns_lookups = no"
+for d in $(seq 0 23); do
+	recs=("192.0.2.10|$((d + 1))|pass|pass" "198.51.100.21|2|fail|fail|||crm.example.net:pass")
+	[ "$d" -ge 10 ] && recs+=("203.0.113.66|1|fail|fail")
+	report w-$d $((day1 + d * 86400)) "${recs[@]}" | "$DMARC_PIPE" -c "$work/w.pipe.conf" > /dev/null 2>&1
+done
+"$CONSUME" -c "$work/w.conf" --once 2> "$work/w.err"
+is "a fresh start's weekly rollups hold every week whole (weekly-from 0), one set and zset entry a week" \
+	"$(rcli GET '{w}:rollup:weekly-from') $(rcli ZRANGE '{w}:rollup:weeks' 0 -1 | paste -sd' ') $(rcli SMEMBERS '{w}:rollup:week:2024-03-11')" \
+	"0 2024-02-26 2024-03-04 2024-03-11 2024-03-18 sender.test"
+# week_sums SUFFIX: fields of the weeks' hashes (:sources or :auth) whose messages differ from
+# the sum of their days' (either way); then how many weeks were compared.
+week_sums() {
+	rcli EVAL "local bad, weeks = 0, redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+	local function first(v) return tonumber(string.match(v, '^%d+')) end
+	for i = 1, #weeks, 2 do
+	  local sums, monday = {}, tonumber(weeks[i + 1])
+	  for _, day in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], monday, monday + 6)) do
+	    local h = redis.call('HGETALL', '{w}:rollup:' .. day .. ':sender.test' .. ARGV[1])
+	    for k = 1, #h, 2 do sums[h[k]] = (sums[h[k]] or 0) + first(h[k + 1]) end
+	  end
+	  local h = redis.call('HGETALL', '{w}:rollup:week:' .. weeks[i] .. ':sender.test' .. ARGV[1])
+	  for k = 1, #h, 2 do
+	    if sums[h[k]] ~= first(h[k + 1]) then bad = bad + 1 end
+	    sums[h[k]] = nil
+	  end
+	  for _ in pairs(sums) do bad = bad + 1 end
+	end
+	return bad .. ' ' .. (#weeks / 2)" 2 '{w}:rollup:weeks' '{w}:rollup:days' "$1"
+}
+is "each week's sources and authentication domains are the sums of its days'" \
+	"$(week_sums :sources) $(week_sums :auth)" "0 4 0 4"
+# hgetalls: HGETALL calls since the last count.
+hgetalls() {
+	rcli INFO commandstats | sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0
+	rcli CONFIG RESETSTAT > /dev/null
+}
+hgetalls > /dev/null
+"$CONSUME" -c "$work/w.conf" --sources sender.test --days 30 --json > "$work/w30.json"
+weekly_reads=$(hgetalls)
+rcli DEL '{w}:rollup:weekly-from' > /dev/null	# as before an upgrade: daily rollups only
+"$CONSUME" -c "$work/w.conf" --sources sender.test --days 30 --json > "$work/w30-daily.json"
+daily_reads=$(hgetalls)
+is "--days 30 reads 4 weeks and 2 days instead of 30 days, and answers the same" \
+	"$weekly_reads $daily_reads $(cmp -s "$work/w30.json" "$work/w30-daily.json" && echo same) $(grep -o '"messages":[0-9]*' "$work/w30.json" | paste -sd' ')" \
+	"6 30 same \"messages\":48 \"messages\":14 \"messages\":300"
+# A later start leaves weekly-from as it is: set once, when the weekly rollups began.
+rcli SET '{w}:rollup:weekly-from' "$(( (day1 + 10 * 86400) / 86400 ))" > /dev/null
+"$CONSUME" -c "$work/w.conf" --once 2>> "$work/w.err"
+"$CONSUME" -c "$work/w.conf" --sources sender.test --days 30 --json > "$work/w30-from.json"
+is "weeks that began before weekly-from are read day by day (2 weeks and 16 days), and answer the same" \
+	"$(rcli GET '{w}:rollup:weekly-from') $(hgetalls) $(cmp -s "$work/w30.json" "$work/w30-from.json" && echo same)" \
+	"$(( (day1 + 10 * 86400) / 86400 )) 18 same"
+# Pruning to 10 days keeps 03-15 to 03-24: the weeks that ended before 03-15 go.
+conf "$work/w10.conf" w "metrics_listen =" "dns_lookups = no" "rollup_days = 10"
+rcli SET '{w}:rollup:weekly-from' 0 > /dev/null
+"$CONSUME" -c "$work/w10.conf" --once 2>> "$work/w.err"
+"$CONSUME" -c "$work/w10.conf" --sources sender.test --days 30 --json > "$work/w10.json"
+w10_reads=$(hgetalls)
+is "rollup_days = 10: the weeks that ended before the days kept are gone; one partly kept stays, unread" \
+	"$(rcli ZRANGE '{w}:rollup:weeks' 0 -1 | paste -sd' ') $(rcli EXISTS '{w}:rollup:week:2024-03-04' '{w}:rollup:week:2024-03-04:sender.test:sources' '{w}:rollup:week:2024-03-04:sender.test:auth') $w10_reads $(grep -o '"messages":[0-9]*' "$work/w10.json" | paste -sd' ')" \
+	"2024-03-11 2024-03-18 0 24 \"messages\":20 \"messages\":10 \"messages\":195"
 
 # --- 100,000 distinct addresses in one report ----------------------------------------
 "${PYTHON3:-python3}" -c '

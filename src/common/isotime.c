@@ -78,3 +78,11 @@ iso8601_parse(const char *s, int64_t *out)
 	*out = (int64_t)timegm(&tm) - off;
 	return *out < 0 || *out > ISO8601_MAX ? -1 : 0;
 }
+
+int64_t
+iso8601_monday(int64_t day)
+{
+	int64_t since = (day + 3) % 7;	/* days since Monday; C's % keeps the sign of day + 3 */
+
+	return day - (since < 0 ? since + 7 : since);
+}

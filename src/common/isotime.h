@@ -14,6 +14,9 @@
 /* Seconds since the epoch to "YYYY-MM-DDTHH:MM:SSZ"; -1 for a time that has no such form. */
 int iso8601_utc(int64_t t, char out[ISO8601_LEN + 1]);
 
+/* The Monday that begins the week of day, both in days since the epoch (1970-01-01 was a Thursday). */
+int64_t iso8601_monday(int64_t day);
+
 /*
  * "YYYY-MM-DDTHH:MM:SS" (T, t or a space) with an optional fraction and
  * an optional zone: Z, +HH:MM, -HHMM, +HH or " UTC"; no zone means UTC.

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "normalize.h"
 #include "record.h"
@@ -130,6 +131,29 @@ START_TEST(iso8601)
 }
 END_TEST
 
+/* Mondays: every day of a week maps to the one before or on it, 1970's first days included. */
+START_TEST(iso8601_mondays)
+{
+	char out[ISO8601_LEN + 1];
+	int64_t day;
+
+	ck_assert_int_eq(iso8601_monday(0), -3);	/* Thursday 1970-01-01: Monday 1969-12-29 */
+	ck_assert_int_eq(iso8601_monday(4), 4);		/* Monday 1970-01-05 */
+	ck_assert_int_eq(iso8601_monday(-4), -10);
+	for (day = 19775; day < 19775 + 21; day++) {	/* 2024-02-22 on */
+		int64_t m = iso8601_monday(day);
+		struct tm tm;
+		time_t t = (time_t)(m * 86400);
+
+		ck_assert(m <= day && day - m < 7);
+		gmtime_r(&t, &tm);
+		ck_assert_int_eq(tm.tm_wday, 1);
+	}
+	ck_assert_int_eq(iso8601_utc(iso8601_monday(19793) * 86400, out), 0);	/* Monday 2024-03-11 */
+	ck_assert_str_eq(out, "2024-03-11T00:00:00Z");
+}
+END_TEST
+
 START_TEST(rid_identity)
 {
 	struct dmarc_report a = { 0 }, b;
@@ -159,4 +183,4 @@ START_TEST(rid_identity)
 }
 END_TEST
 
-UNIT_SUITE("normalize", ip_canonical, ip_format_matches_inet_ntop, unsigned_numbers, trim_and_lower, iso8601, rid_identity)
+UNIT_SUITE("normalize", ip_canonical, ip_format_matches_inet_ntop, unsigned_numbers, trim_and_lower, iso8601, iso8601_mondays, rid_identity)

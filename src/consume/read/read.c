@@ -5,8 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reader_int.h"
+
+static void
+nap_ms(unsigned ms)
+{
+	const struct timespec t = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);	/* a signal cuts it short: one more look, no harm */
+}
 
 enum dp_status
 reader_read(struct reader *rd, unsigned block_ms, struct entries *out, size_t *nout, struct dp_error *err)
@@ -24,8 +33,13 @@ reader_read(struct reader *rd, unsigned block_ms, struct entries *out, size_t *n
 	for (i = 0; i < KIND_COUNT; i++)
 		if (rd->grouped[i])
 			idx[n++] = i;
-	if (n == 0)
-		return DP_OK;	/* no stream yet */
+	if (n == 0) {
+		/* No stream yet (nothing stored of any kind), so nothing pending either: wait as a blocked read would. */
+		rd->recover = false;
+		if (block_ms)
+			nap_ms(block_ms);
+		return DP_OK;
+	}
 	snprintf(count, sizeof count, "%u", rd->conf->consume_count);
 	snprintf(block, sizeof block, "%u", block_ms);
 	argv[argc++] = "XREADGROUP";

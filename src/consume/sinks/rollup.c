@@ -16,28 +16,40 @@
 #include "script.h"
 
 /*
- * KEYS: the aggregate rollups' days and the TLS rollups' days, and
- * nothing else: the days' own keys are named from them.  ARGV: prefix,
- * days kept.  Each kind's days are counted back from its own newest.
+ * KEYS: the aggregate rollups' days and weeks, and the TLS rollups'
+ * days; the days' and weeks' own keys are named from them.  ARGV:
+ * prefix, days kept.  Each kind's days are counted back from its own
+ * newest; a week goes when its last day is older than the days kept.
+ * rollup:weekly-from is set once, to the day after the newest then:
+ * rollups written before were daily only (rollup.h).
  */
 static const char prune_text[] =
 	"local removed = 0\n"
-	"local function prune(days, kind, suffixes)\n"
-	"  local newest = redis.call('ZRANGE', days, -1, -1, 'WITHSCORES')\n"
-	"  if not newest[2] then return end\n"
-	"  local old = redis.call('ZRANGEBYSCORE', days, '-inf', '(' .. (tonumber(newest[2]) - tonumber(ARGV[2]) + 1), 'LIMIT', 0, 100)\n"
-	"  for _, day in ipairs(old) do\n"
-	"    local base = '{' .. ARGV[1] .. '}:' .. kind .. ':' .. day\n"
-	"    for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
-	"      for _, s in ipairs(suffixes) do redis.call('DEL', base .. ':' .. d .. s) end\n"
-	"    end\n"
-	"    redis.call('DEL', base)\n"
-	"    redis.call('ZREM', days, day)\n"
-	"  end\n"
-	"  removed = removed + #old\n"
+	"local p = '{' .. ARGV[1] .. '}:'\n"
+	"local function older(zset, newest, ends)\n"
+	"  return redis.call('ZRANGEBYSCORE', zset, '-inf', '(' .. (newest - tonumber(ARGV[2]) + 1 - ends), 'LIMIT', 0, 100)\n"
 	"end\n"
-	"prune(KEYS[1], 'rollup', { '', ':sources', ':auth' })\n"
-	"prune(KEYS[2], 'tls', { '' })\n"
+	"local function drop(zset, base, member, suffixes)\n"
+	"  for _, d in ipairs(redis.call('SMEMBERS', base)) do\n"
+	"    for _, s in ipairs(suffixes) do redis.call('DEL', base .. ':' .. d .. s) end\n"
+	"  end\n"
+	"  redis.call('DEL', base)\n"
+	"  redis.call('ZREM', zset, member)\n"
+	"end\n"
+	"local function prune(days, kind, suffixes, weeks)\n"
+	"  local newest = redis.call('ZRANGE', days, -1, -1, 'WITHSCORES')\n"
+	"  if weeks then redis.call('SET', p .. 'rollup:weekly-from', newest[2] and tonumber(newest[2]) + 1 or 0, 'NX') end\n"
+	"  if not newest[2] then return end\n"
+	"  newest = tonumber(newest[2])\n"
+	"  local old = older(days, newest, 0)\n"
+	"  for _, day in ipairs(old) do drop(days, p .. kind .. ':' .. day, day, suffixes) end\n"
+	"  removed = removed + #old\n"
+	"  if weeks then\n"
+	"    for _, w in ipairs(older(weeks, newest, 6)) do drop(weeks, p .. kind .. ':week:' .. w, w, { ':sources', ':auth' }) end\n"
+	"  end\n"
+	"end\n"
+	"prune(KEYS[1], 'rollup', { '', ':sources', ':auth' }, KEYS[2])\n"
+	"prune(KEYS[3], 'tls', { '' })\n"
 	"return removed\n";
 
 /* One operation (reader.h, ack_ops) before equal ones are combined. */
@@ -75,8 +87,10 @@ struct rollup {
 	struct script prune;
 	struct buf item, item2;		/* list items being read */
 	/* Key indices of this batch looked up already: records of one report share day and domain. */
-	char memo_dd[300];		/* "<day>:<domain>" of kdd, ksrc, kauth, kday and kfirst */
+	char memo_dd[300];		/* "<day>:<domain>" of kdd, ksrc, kauth, kday, kfirst and the week's */
 	unsigned kdd, ksrc, kauth, kday, kfirst, kdays, kdomains, kmetric[M_COUNT];
+	unsigned kwsrc, kwauth, kweek, kweeks;	/* the week's sources, auth, domains; the weeks */
+	char week[11];			/* its Monday, "" before 1970-01-05 */
 };
 
 struct rollup *
@@ -299,13 +313,13 @@ capped(struct rollup *ru, unsigned k, const char *prefix, const char *value, siz
 }
 
 /*
- * The authentication domains of one record and how they fared: each
- * item of domains (a DKIM d= or an SPF domain) with the aligned item of
- * results, as <what>:<domain>:pass or :fail.  Items that are no host name
- * are left out.
+ * The authentication domains of one record and how they fared, into the
+ * day's hash k and the week's kw (0: none): each item of domains (a DKIM
+ * d= or an SPF domain) with the aligned item of results, as
+ * <what>:<domain>:pass or :fail.  Items that are no host name are left out.
  */
 static int
-auth_ops(struct rollup *ru, unsigned k, const char *what, const char *domains, size_t dl, const char *results,
+auth_ops(struct rollup *ru, unsigned k, unsigned kw, const char *what, const char *domains, size_t dl, const char *results,
 	 size_t rl, long long n)
 {
 	struct flat_items d, r;
@@ -323,10 +337,13 @@ auth_ops(struct rollup *ru, unsigned k, const char *what, const char *domains, s
 
 		if ((got = fields_item(&r, &ru->item2)) < 0)
 			return -1;
+		const char *result;
+
 		if (!(len = lower_domain(ru->item.data, ru->item.len, name)))
 			continue;
-		if (capped(ru, k, prefix, name, len,
-			   got > 0 && is(ru->item2.data, ru->item2.len, "pass") ? ":pass" : ":fail", n, ROLLUP_AUTH_MAX) < 0)
+		result = got > 0 && is(ru->item2.data, ru->item2.len, "pass") ? ":pass" : ":fail";
+		if (capped(ru, k, prefix, name, len, result, n, ROLLUP_AUTH_MAX) < 0 ||
+		    (kw && capped(ru, kw, prefix, name, len, result, n, ROLLUP_AUTH_MAX) < 0))
 			return -1;
 	}
 	return rc;
@@ -340,6 +357,28 @@ label(struct buf *b, const char *name, const char *value, size_t len)
 	if (prom_label(b, name, value, len, 0) < 0 || buf_putc(b, '\0') < 0)
 		return (size_t)-1;
 	return off;
+}
+
+/* The keys of the week of day (days since the epoch) and domain from into ru: none before the first Monday. */
+static int
+week_of(struct rollup *ru, long long day, const char *from)
+{
+	char wd[300], iso[ISO8601_LEN + 1];
+
+	ru->kwsrc = ru->kwauth = ru->kweek = 0;
+	ru->week[0] = '\0';
+	if (iso8601_monday(day) < 0)
+		return 0;
+	iso8601_utc(iso8601_monday(day) * 86400, iso);
+	memcpy(ru->week, iso, 10);
+	ru->week[10] = '\0';
+	snprintf(wd, sizeof wd, "%s:%s", ru->week, from);
+	if (!ru->kweeks)
+		ru->kweeks = key(ru, "zset", "rollup:weeks", NULL, NULL);
+	ru->kwsrc = key(ru, "hash", "rollup:week:", wd, ":sources");
+	ru->kwauth = key(ru, "hash", "rollup:week:", wd, ":auth");
+	ru->kweek = key(ru, "set", "rollup:week:", ru->week, NULL);
+	return ru->kweeks && ru->kwsrc && ru->kwauth && ru->kweek ? 0 : -1;
 }
 
 /* What one record adds. */
@@ -376,6 +415,8 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 		ru->kauth = key(ru, "hash", "rollup:", dd, ":auth");
 		ru->kday = key(ru, "set", "rollup:", day, NULL);
 		ru->kfirst = key(ru, "hash", "firstseen:", from, NULL);
+		if (week_of(ru, dayn, from) < 0)
+			return -1;
 		snprintf(ru->memo_dd, sizeof ru->memo_dd, "%s", dd);
 	}
 	if (!ru->kdays) {
@@ -405,14 +446,24 @@ record_ops(struct rollup *ru, const struct entry *e, const struct source_info *s
 		rc |= add(ru, (struct rop){ .op = 'M', .key = metric_key(ru, M_REPORTER_LAST),
 					    .field = label(&ru->text, "reporter", r.org, r.orgl), .n = end });
 	}
-	if (auth_ops(ru, ru->kauth, "dkim", r.dkim_domains, r.dkim_domainsl, r.dkim_results, r.dkim_resultsl, (long long)n) < 0 ||
-	    auth_ops(ru, ru->kauth, "spf", r.spf_domains, r.spf_domainsl, r.spf_results, r.spf_resultsl, (long long)n) < 0)
+	if (ru->week[0]) {
+		rc |= add(ru, (struct rop){ .op = 'Z', .key = ru->kweeks, .field = text(&ru->text, NULL, ru->week, 10),
+					    .n = iso8601_monday(dayn) });
+		rc |= add(ru, (struct rop){ .op = 'A', .key = ru->kweek, .field = text(&ru->text, NULL, from, fl) });
+	}
+	if (auth_ops(ru, ru->kauth, ru->kwauth, "dkim", r.dkim_domains, r.dkim_domainsl, r.dkim_results, r.dkim_resultsl,
+		     (long long)n) < 0 ||
+	    auth_ops(ru, ru->kauth, ru->kwauth, "spf", r.spf_domains, r.spf_domainsl, r.spf_results, r.spf_resultsl,
+		     (long long)n) < 0)
 		return -1;
 	if (si->addr) {
 		const char *a = si->addr->dns.addr;
 
 		rc |= add(ru, (struct rop){ .op = 'U', .key = ksrc, .field = text(&ru->text, NULL, a, strlen(a)),
 					    .n = (long long)n, .cls = si->cls, .entry = entry });
+		if (ru->kwsrc)
+			rc |= add(ru, (struct rop){ .op = 'U', .key = ru->kwsrc, .field = text(&ru->text, NULL, a, strlen(a)),
+						    .n = (long long)n, .cls = si->cls, .entry = entry });
 		rc |= add(ru, (struct rop){ .op = 'F', .key = kfirst, .field = text(&ru->text, "ip:", a, strlen(a)),
 					    .aux = text(&ru->text, NULL, from, fl), .n = dayn, .cls = si->cls, .counted = true });
 		if (si->addr->base[0])
@@ -692,7 +743,7 @@ rollup_build(struct rollup *ru, const struct entries *es, const struct source_in
 	ru->nkeys = ru->nops = ru->nwords = ru->nincr = 0;
 	ru->si = si;
 	ru->memo_dd[0] = '\0';
-	ru->kdays = ru->kdomains = 0;
+	ru->kdays = ru->kdomains = ru->kweeks = 0;
 	memset(ru->kmetric, 0, sizeof ru->kmetric);
 	for (i = 0; i < es->n; i++) {
 		if (!es->v[i].fields)
@@ -722,20 +773,21 @@ enum dp_status
 rollup_prune(struct rollup *ru, struct redis *r, size_t *removed, struct dp_error *err)
 {
 	const struct conf *c = ru->conf;
-	char days[300], tls_days[300], keep[16];
-	const char *argv[] = { NULL, NULL, "2", days, tls_days, c->key_prefix, keep };
-	size_t lens[7];
+	char days[300], weeks[300], tls_days[300], keep[16];
+	const char *argv[] = { NULL, NULL, "3", days, weeks, tls_days, c->key_prefix, keep };
+	size_t lens[8];
 	redisReply *reply;
 	enum dp_status rc;
 	int i;
 
 	*removed = 0;
 	snprintf(days, sizeof days, "{%s}:rollup:days", c->key_prefix);
+	snprintf(weeks, sizeof weeks, "{%s}:rollup:weeks", c->key_prefix);
 	snprintf(tls_days, sizeof tls_days, "{%s}:tls:days", c->key_prefix);
 	snprintf(keep, sizeof keep, "%u", c->rollup_days);
-	for (i = 2; i < 7; i++)
+	for (i = 2; i < 8; i++)
 		lens[i] = strlen(argv[i]);
-	if (!(reply = script_run(r, &ru->prune, 7, argv, lens, "deleting old rollups", err)))
+	if (!(reply = script_run(r, &ru->prune, 8, argv, lens, "deleting old rollups", err)))
 		return DP_TEMPFAIL;
 	if (reply->type == REDIS_REPLY_INTEGER) {
 		*removed = (size_t)reply->integer;

@@ -24,6 +24,17 @@
  *                            hash: dkim:<d=>:pass, dkim:<d=>:fail,
  *                            spf:<domain>:pass, spf:<domain>:fail ->
  *                            messages (the results the receiver saw)
+ *   rollup:weeks             zset: the Monday of each week -> days
+ *                            since the epoch
+ *   rollup:week:<monday>     set: the domains with records that week
+ *   rollup:week:<monday>:<domain>:sources, ...:auth
+ *                            the week's sums of the days' hashes of the
+ *                            same names, so that long ranges read a
+ *                            hash a week (view.h)
+ *   rollup:weekly-from       the first day whose week the weekly hashes
+ *                            hold whole: the day after the newest when
+ *                            they were first written (rollups written
+ *                            before were daily only)
  *   firstseen:<domain>       hash: ip:<address>, base:<domain>,
  *                            service:<name> -> the first day it sent
  *   policy:time, policy:published
@@ -40,13 +51,13 @@
  *                            of the failure details), reporter:<org> =
  *                            its newest report's end
  *
- * Bounds: rollup_max_sources addresses per day and domain (the rest
+ * Bounds: rollup_max_sources addresses per day (and week) and domain (the rest
  * fold into "other"), ROLLUP_AUTH_MAX authentication domains and
  * ROLLUP_TLS_FIELDS failure detail fields per day and domain (the rest
  * fold into <prefix>(other)), ten times that many first-seen entries per domain,
  * ROLLUP_REPORTERS_MAX reporters per day and domain, metrics_max_series
  * label sets per metric; days older than rollup_days before the newest
- * (of each kind) are deleted (rollup_prune).
+ * (of each kind) are deleted (rollup_prune), and weeks whose last day is.
  */
 #ifndef DP_ROLLUP_H
 #define DP_ROLLUP_H

@@ -61,6 +61,21 @@ ssink_open(const struct conf *c, const struct sources *sources, struct dp_error 
 	return s;
 }
 
+/* Old days deleted (rollup_prune); the first time also marks where the weekly rollups begin. */
+static enum dp_status
+prune(struct ssink *s, struct reader *rd, struct dp_error *err)
+{
+	size_t removed;
+
+	if (rollup_prune(s->rollup, reader_redis(rd), &removed, err) != DP_OK)
+		return DP_TEMPFAIL;
+	s->next_prune = time(NULL) + PRUNE_EVERY_SECONDS;
+	if (removed)
+		log_info("event=prune days=%zu reason=\"older than rollup_days (%u) before the newest day\"", removed,
+			 s->conf->rollup_days);
+	return DP_OK;
+}
+
 static enum dp_status
 ssink_take(void *state, struct reader *rd, const struct entries *es, struct dp_error *err)
 {
@@ -71,6 +86,9 @@ ssink_take(void *state, struct reader *rd, const struct entries *es, struct dp_e
 
 	if (es->kind == &failure_schema)
 		return reader_ack(rd, es, NULL, &acked, err);	/* nothing of theirs is rolled up */
+	/* Before this process adds to any week: so that a fresh start's weeks are whole (rollup.h, weekly-from). */
+	if (!s->next_prune && prune(s, rd, err) != DP_OK)
+		return DP_TEMPFAIL;
 	if (es->kind == &aggregate_schema) {
 		if (enrich_entries(s->enricher, reader_redis(rd), es, &si, err) != DP_OK)
 			return DP_TEMPFAIL;
@@ -85,17 +103,10 @@ static enum dp_status
 ssink_flush(void *state, struct reader *rd, bool force, struct dp_error *err)
 {
 	struct ssink *s = state;
-	size_t removed;
 
 	if (!force && time(NULL) < s->next_prune)
 		return DP_OK;
-	if (rollup_prune(s->rollup, reader_redis(rd), &removed, err) != DP_OK)
-		return DP_TEMPFAIL;
-	s->next_prune = time(NULL) + PRUNE_EVERY_SECONDS;
-	if (removed)
-		log_info("event=prune days=%zu reason=\"older than rollup_days (%u) before the newest day\"", removed,
-			 s->conf->rollup_days);
-	return DP_OK;
+	return prune(s, rd, err);
 }
 
 static void

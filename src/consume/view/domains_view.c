@@ -205,12 +205,12 @@ auth_view_read(struct redis *r, const struct conf *c, const char *domain, const 
 	char *const names[] = { (char *)domain };
 	redisReply **days = NULL;
 	enum dp_status rc = DP_TEMPFAIL;
-	size_t d, i;
+	size_t d, i, n = 0;
 
 	memset(out, 0, sizeof *out);
-	if (view_days(r, c, "rollup", names, 1, ":auth", range, &days, err) != DP_OK)
+	if (view_sums(r, c, "rollup", names, 1, ":auth", range, &days, &n, err) != DP_OK)
 		goto out;
-	for (d = 0; d < range->ndays; d++)
+	for (d = 0; d < n; d++)
 		for (i = 0; i + 1 < days[d]->elements; i += 2) {
 			const redisReply *f = days[d]->element[i], *v = days[d]->element[i + 1];
 			const char *colon, *last;
@@ -236,7 +236,7 @@ auth_view_read(struct redis *r, const struct conf *c, const char *domain, const 
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	view_replies_free(days, days ? range->ndays : 0);
+	view_replies_free(days, n);
 	if (rc != DP_OK)
 		tally_free(out);
 	return rc;

@@ -34,7 +34,7 @@ row_for(struct source_list *l, const char *addr, size_t len)
 	return &l->v[l->n++];
 }
 
-/* One day's sources hash merged in; days come oldest first, so the info left is the newest. */
+/* One day's or week's sources hash merged in; they come oldest first, so the info left is the newest. */
 static int
 merge_day(struct source_list *l, const redisReply *h)
 {
@@ -196,22 +196,26 @@ sources_view_read(struct redis *r, const struct conf *c, const char *domain, con
 		  struct source_list *l, struct dp_error *err)
 {
 	char *const names[] = { (char *)domain };
-	redisReply **days = NULL;
+	redisReply **spans = NULL;
+	bool *with = calloc(range->ndays ? range->ndays : 1, sizeof *with);
 	enum dp_status rc = DP_TEMPFAIL;
-	size_t i;
+	size_t i, n = 0;
 
 	memset(l, 0, sizeof *l);
-	if (view_days(r, c, "rollup", names, 1, ":sources", range, &days, err) != DP_OK)
+	if (!with)
+		goto oom;
+	if (view_sums(r, c, "rollup", names, 1, ":sources", range, &spans, &n, err) != DP_OK ||
+	    view_days_with(r, c, "rollup", domain, ":sources", range, with, err) != DP_OK)
 		goto out;
-	for (i = 0; i < range->ndays; i++) {
-		if (days[i]->elements) {
+	for (i = 0; i < range->ndays; i++)
+		if (with[i]) {
 			if (!l->first_day[0])
 				memcpy(l->first_day, range->day[i], 11);
 			memcpy(l->last_day, range->day[i], 11);
 		}
-		if (merge_day(l, days[i]) < 0)
+	for (i = 0; i < n; i++)
+		if (merge_day(l, spans[i]) < 0)
 			goto oom;
-	}
 	if (l->n && first_days(r, c, domain, l, err) != DP_OK)
 		goto out;
 	if (l->n)
@@ -222,7 +226,8 @@ sources_view_read(struct redis *r, const struct conf *c, const char *domain, con
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	view_replies_free(days, days ? range->ndays : 0);
+	view_replies_free(spans, n);
+	free(with);
 	return rc;
 }
 

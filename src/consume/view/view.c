@@ -63,6 +63,28 @@ view_command(struct redis *r, int argc, const char **argv, const size_t *lens, s
 	return reply;
 }
 
+/* The first day the weekly rollups hold whole into *from; -1 before any were written. */
+static enum dp_status
+weekly_from(struct redis *r, const struct conf *c, long long *from, struct dp_error *err)
+{
+	char *key = view_key(c, "rollup:weekly-from");
+	const char *argv[] = { "MGET", key };
+	redisReply *reply;
+
+	if (!key)
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	reply = view_command(r, 2, argv, NULL, err);
+	free(key);
+	if (!reply)
+		return DP_TEMPFAIL;
+	*from = reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING &&
+			reply->element[0]->len && reply->element[0]->str[0] != '-'
+		? (long long)view_count(reply->element[0]->str)
+		: -1;
+	freeReplyObject(reply);
+	return DP_OK;
+}
+
 enum dp_status
 view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned ndays, struct view_range *out,
 	   struct dp_error *err)
@@ -73,7 +95,7 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 	enum dp_status rc = DP_TEMPFAIL;
 	unsigned i;
 
-	*out = (struct view_range){ -1, 0, NULL };
+	*out = (struct view_range){ -1, 0, NULL, -1 };
 	if (ndays < 1 || ndays > VIEW_DAYS_MAX)
 		ndays = ndays < 1 ? 1 : VIEW_DAYS_MAX;
 	if (!key) {
@@ -91,6 +113,11 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 		goto out;
 	}
 	out->ndays = ndays;
+	if (kind == VIEW_AGGREGATE && weekly_from(r, c, &out->weekly_from, err) != DP_OK) {
+		view_range_free(out);
+		rc = DP_TEMPFAIL;
+		goto out;
+	}
 	for (i = 0; i < ndays; i++) {
 		char iso[ISO8601_LEN + 1];
 
@@ -109,30 +136,31 @@ void
 view_range_free(struct view_range *v)
 {
 	free(v->day);
-	*v = (struct view_range){ -1, 0, NULL };
+	*v = (struct view_range){ -1, 0, NULL, -1 };
 }
 
-/* HGETALL of n keys, pipelined, into out[]; on failure every out[i] is NULL. */
+/* cmd (HGETALL or HLEN) of n keys, pipelined, into out[]: replies of type; on failure every out[i] is NULL. */
 static enum dp_status
-hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, struct dp_error *err)
+pipelined(struct redis *r, const char *cmd, char *const *keys, size_t n, int type, redisReply **out,
+	  struct dp_error *err)
 {
 	size_t i, got;
 
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
 	for (i = 0; i < n; i++) {
-		const char *argv[] = { "HGETALL", keys[i] };
-		size_t lens[] = { 7, strlen(keys[i]) };
-		char *cmd;
+		const char *argv[] = { cmd, keys[i] };
+		size_t lens[] = { strlen(cmd), strlen(keys[i]) };
+		char *resp;
 		long long len;
 		enum dp_status rc;
 
-		if ((len = redisFormatCommandArgv(&cmd, 2, argv, lens)) < 0) {
+		if ((len = redisFormatCommandArgv(&resp, 2, argv, lens)) < 0) {
 			redis_disconnect(r);	/* what is queued already must not be sent later */
 			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		}
-		rc = redis_append_resp(r, cmd, (size_t)len, WHAT, err);
-		redisFreeCommand(cmd);
+		rc = redis_append_resp(r, resp, (size_t)len, WHAT, err);
+		redisFreeCommand(resp);
 		if (rc != DP_OK)
 			return rc;
 	}
@@ -141,7 +169,7 @@ hgetall(struct redis *r, char *const *keys, size_t n, redisReply **out, struct d
 	for (got = 0; got < n; got++) {
 		if (!(out[got] = redis_next_reply(r, WHAT, err)))
 			break;
-		if (out[got]->type != REDIS_REPLY_ARRAY) {
+		if (out[got]->type != type) {
 			redis_reply_fail(r, out[got], WHAT, err);
 			freeReplyObject(out[got]);
 			out[got] = NULL;
@@ -169,11 +197,12 @@ view_replies_free(redisReply **v, size_t n)
 	free(v);
 }
 
-enum dp_status
-view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-	  const char *suffix, const struct view_range *range, redisReply ***out, struct dp_error *err)
+/* The hashes "{prefix}:<kind>:<span>:<domain><suffix>" of n domains over nspans spans, as view_days says. */
+static enum dp_status
+span_hashes(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+	    const char *suffix, const char *const *spans, size_t nspans, redisReply ***out, struct dp_error *err)
 {
-	size_t nk = n * range->ndays, i, d;
+	size_t nk = n * nspans, i, d;
 	char **keys = calloc(nk ? nk : 1, sizeof *keys);
 	enum dp_status rc = DP_TEMPFAIL;
 
@@ -183,12 +212,12 @@ view_days(struct redis *r, const struct conf *c, const char *kind, char *const *
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 	}
 	for (i = 0; i < n; i++)
-		for (d = 0; d < range->ndays; d++)
-			if (!(keys[i * range->ndays + d] = view_key(c, "%s:%s:%s%s", kind, range->day[d], domains[i], suffix))) {
+		for (d = 0; d < nspans; d++)
+			if (!(keys[i * nspans + d] = view_key(c, "%s:%s:%s%s", kind, spans[d], domains[i], suffix))) {
 				dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 				goto out;
 			}
-	rc = hgetall(r, keys, nk, *out, err);
+	rc = pipelined(r, "HGETALL", keys, nk, REDIS_REPLY_ARRAY, *out, err);
 out:
 	for (i = 0; i < nk; i++)
 		free(keys[i]);
@@ -197,6 +226,91 @@ out:
 		view_replies_free(*out, nk);
 		*out = NULL;
 	}
+	return rc;
+}
+
+enum dp_status
+view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+	  const char *suffix, const struct view_range *range, redisReply ***out, struct dp_error *err)
+{
+	const char **spans = calloc(range->ndays ? range->ndays : 1, sizeof *spans);
+	enum dp_status rc;
+	size_t d;
+
+	if (!spans) {
+		*out = NULL;
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	}
+	for (d = 0; d < range->ndays; d++)
+		spans[d] = range->day[d];
+	rc = span_hashes(r, c, kind, domains, n, suffix, spans, range->ndays, out, err);
+	free(spans);
+	return rc;
+}
+
+enum dp_status
+view_sums(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+	  const char *suffix, const struct view_range *range, redisReply ***out, size_t *nspans, struct dp_error *err)
+{
+	/* "week:YYYY-MM-DD" or a day's "YYYY-MM-DD" */
+	char (*span)[16] = calloc(range->ndays ? range->ndays : 1, sizeof *span);
+	const char **spans = calloc(range->ndays ? range->ndays : 1, sizeof *spans);
+	long long oldest = range->newest - (long long)range->ndays + 1, kept = range->newest - (long long)c->rollup_days + 1;
+	enum dp_status rc = DP_TEMPFAIL;
+	size_t d, k = 0;
+
+	*out = NULL;
+	*nspans = 0;
+	if (!span || !spans) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	for (d = 0; d < range->ndays; k++) {
+		long long day = oldest + (long long)d;
+
+		if (range->weekly_from >= 0 && iso8601_monday(day) == day && d + 7 <= range->ndays &&
+		    day >= range->weekly_from && day >= kept) {
+			snprintf(span[k], sizeof span[k], "week:%s", range->day[d]);
+			d += 7;
+		} else
+			memcpy(span[k], range->day[d++], 11);
+		spans[k] = span[k];
+	}
+	if ((rc = span_hashes(r, c, kind, domains, n, suffix, spans, k, out, err)) == DP_OK)
+		*nspans = k;
+out:
+	free(span);
+	free(spans);
+	return rc;
+}
+
+enum dp_status
+view_days_with(struct redis *r, const struct conf *c, const char *kind, const char *domain, const char *suffix,
+	       const struct view_range *range, bool *with, struct dp_error *err)
+{
+	size_t n = range->ndays, d;
+	char **keys = calloc(n ? n : 1, sizeof *keys);
+	redisReply **replies = calloc(n ? n : 1, sizeof *replies);
+	enum dp_status rc = DP_TEMPFAIL;
+
+	if (!keys || !replies) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	for (d = 0; d < n; d++)
+		if (!(keys[d] = view_key(c, "%s:%s:%s%s", kind, range->day[d], domain, suffix))) {
+			dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+			goto out;
+		}
+	if ((rc = pipelined(r, "HLEN", keys, n, REDIS_REPLY_INTEGER, replies, err)) == DP_OK)
+		for (d = 0; d < n; d++)
+			with[d] = replies[d]->integer > 0;
+out:
+	for (d = 0; keys && d < n; d++)
+		free(keys[d]);
+	free(keys);
+	if (replies)
+		view_replies_free(replies, rc == DP_OK ? n : 0);
 	return rc;
 }
 

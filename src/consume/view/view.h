@@ -11,6 +11,7 @@
 #ifndef DP_VIEW_H
 #define DP_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -24,6 +25,7 @@ struct view_range {
 	long long newest;	/* days since the epoch of the newest day with data; -1 when there is none */
 	unsigned ndays;		/* days in the range, oldest first; 0 when there is no data */
 	char (*day)[11];	/* owned: "YYYY-MM-DD" of each */
+	long long weekly_from;	/* the first day the weekly rollups hold whole (rollup.h); -1: none */
 };
 
 /* Whose days a range counts: the aggregate rollups' or the TLS rollups'. */
@@ -44,6 +46,22 @@ enum dp_status view_days(struct redis *r, const struct conf *c, const char *kind
 			 const char *suffix, const struct view_range *range, struct redisReply ***out,
 			 struct dp_error *err);
 void view_replies_free(struct redisReply **v, size_t n);
+
+/*
+ * Like view_days, for what is summed over the range: each whole
+ * Monday-to-Sunday week of the range that the weekly rollups hold (from
+ * weekly_from, and all of it still kept: rollup_days) is read as its one
+ * hash "{prefix}:<kind>:week:<monday>:<domain><suffix>", the other days
+ * as their own.  *nspans is the number of hashes per domain, at most
+ * range->ndays: (*out)[i * *nspans + s].
+ */
+enum dp_status view_sums(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
+			 const char *suffix, const struct view_range *range, struct redisReply ***out, size_t *nspans,
+			 struct dp_error *err);
+
+/* Which days of range have the hash "{prefix}:<kind>:<day>:<domain><suffix>": with[d], for each day d. */
+enum dp_status view_days_with(struct redis *r, const struct conf *c, const char *kind, const char *domain,
+			      const char *suffix, const struct view_range *range, bool *with, struct dp_error *err);
 
 /* The most domains one page shows (the rest are counted). */
 #define VIEW_DOMAINS_MAX 500
