@@ -11,6 +11,7 @@
 # and stops its own servers by PID.
 . "${srcdir:-.}/tests/lib/common.sh"
 server_test "a six-node Redis Cluster through migrations and a kill"
+sanitized_skip thread "the threads it runs (the readahead worker, the sinks) run under ThreadSanitizer in tests/redis.sh, sentinel.sh and consume.sh; the AddressSanitizer build runs it"
 
 command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
 	skip_all "redis-server is not installed (tests/tools/install-deps installs it)"

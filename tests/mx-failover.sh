@@ -10,12 +10,8 @@
 . "$top_srcdir/tests/lib/postfix.sh"
 
 # A load test of the whole set-up: under a sanitizer 1,100 instrumented runs
-# would take most of CI's time, and tests/sentinel.sh runs the same code
-# paths of dmarc-pipe under the sanitizers.
-case "${DP_SANITIZERS:-no}" in
-""|no) ;;
-*) skip_all "a load test, not run in the --enable-sanitizers=$DP_SANITIZERS build (tests/sentinel.sh covers its code there)" ;;
-esac
+# would take most of CI's time.
+sanitized_skip "address thread" "a load test; tests/sentinel.sh runs the same code paths of dmarc-pipe under the sanitizers"
 server_test "a load test, three Postfix instances through a failover"
 pf_requirements
 command -v redis-cli > /dev/null || skip_all "redis-cli is not installed (tests/tools/install-deps installs it)"

@@ -89,6 +89,14 @@ server_test() {
 	[ -z "${DP_SKIP_LOAD_TESTS:-}" ] ||
 		skip_all "$1, skipped as DP_SKIP_LOAD_TESTS asks (.ci/run runs it in the plain make check)"
 }
+# sanitized_skip KINDS REASON: skipped in a build with one of the sanitizers KINDS
+# ("address thread", or "thread") when REASON says where its code runs under them
+# instead: .ci/run runs the suite three times, and these add time, not coverage.
+sanitized_skip() {
+	case " $1 " in
+	*" ${DP_SANITIZERS:-no} "*) skip_all "not run in the --enable-sanitizers=$DP_SANITIZERS build: $2" ;;
+	esac
+}
 # bail_out REASON: the test cannot go on (a condition it waits for never came): TAP's loud stop.
 bail_out() { echo "Bail out! $*"; exit 1; }
 
