@@ -125,8 +125,33 @@ print_text(const struct source_list *t, FILE *out)
 	}
 }
 
+/* The first and last day of range with sources of domain ("" when none). */
+static enum dp_status
+days_with_sources(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
+		  char first[11], char last[11], struct dp_error *err)
+{
+	bool *with = calloc(range->ndays ? range->ndays : 1, sizeof *with);
+	size_t d;
+
+	first[0] = last[0] = '\0';
+	if (!with)
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	if (view_days_with(r, c, "rollup", domain, ":sources", range, with, err) != DP_OK) {
+		free(with);
+		return DP_TEMPFAIL;
+	}
+	for (d = 0; d < range->ndays; d++)
+		if (with[d]) {
+			if (!first[0])
+				memcpy(first, range->day[d], 11);
+			memcpy(last, range->day[d], 11);
+		}
+	free(with);
+	return DP_OK;
+}
+
 static void
-print_json(const struct source_list *t, const char *domain, FILE *out)
+print_json(const struct source_list *t, const char *domain, const char *first, const char *last, FILE *out)
 {
 	json_object *top = json_object_new_object(), *rows = json_object_new_array();
 	static const struct { const char *name; enum source_field k; } strings[] = {
@@ -137,8 +162,8 @@ print_json(const struct source_list *t, const char *domain, FILE *out)
 	size_t i, k;
 
 	json_object_object_add(top, "domain", json_object_new_string(domain));
-	json_object_object_add(top, "from", t->first_day[0] ? json_object_new_string(t->first_day) : NULL);
-	json_object_object_add(top, "to", t->last_day[0] ? json_object_new_string(t->last_day) : NULL);
+	json_object_object_add(top, "from", first[0] ? json_object_new_string(first) : NULL);
+	json_object_object_add(top, "to", last[0] ? json_object_new_string(last) : NULL);
 	for (i = 0; i < t->n; i++) {
 		const struct source_row *r = &t->v[i];
 		json_object *o = json_object_new_object(), *bc = json_object_new_object();
@@ -176,7 +201,7 @@ sources_table(const struct conf *c, const char *domain, unsigned days, bool json
 	struct view_range range;
 	struct source_list t = { 0 };
 	struct redis *r;
-	char lower[256];
+	char lower[256], first[11] = "", last[11] = "";
 	size_t i, len = strlen(domain);
 	int rc = EX_OK;
 
@@ -195,18 +220,19 @@ sources_table(const struct conf *c, const char *domain, unsigned days, bool json
 	}
 	setlocale(LC_CTYPE, "C.UTF-8");	/* for width(): the text is UTF-8 whatever the terminal's locale */
 	if (view_range(r, c, VIEW_AGGREGATE, days, &range, &err) != DP_OK ||
-	    (range.ndays && sources_view_read(r, c, lower, &range, &t, &err) != DP_OK)) {
+	    (range.ndays && (sources_view_read(r, c, lower, &range, &t, &err) != DP_OK ||
+			     days_with_sources(r, c, lower, &range, first, last, &err) != DP_OK))) {
 		fprintf(stderr, "dmarc-consume: %s\n", err.reason);
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
 	if (json)
-		print_json(&t, lower, out);
+		print_json(&t, lower, first, last, out);
 	else if (t.n == 0)
 		fprintf(stderr, "dmarc-consume: no sources of %s in the rollups of the last %u days with reports\n", lower,
 			days);
 	else {
-		fprintf(out, "%s, %s to %s (UTC days of the reports):\n", lower, t.first_day, t.last_day);
+		fprintf(out, "%s, %s to %s (UTC days of the reports):\n", lower, first, last);
 		print_text(&t, out);
 	}
 out:

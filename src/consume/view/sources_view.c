@@ -197,22 +197,12 @@ sources_view_read(struct redis *r, const struct conf *c, const char *domain, con
 {
 	char *const names[] = { (char *)domain };
 	redisReply **spans = NULL;
-	bool *with = calloc(range->ndays ? range->ndays : 1, sizeof *with);
 	enum dp_status rc = DP_TEMPFAIL;
 	size_t i, n = 0;
 
 	memset(l, 0, sizeof *l);
-	if (!with)
-		goto oom;
-	if (view_sums(r, c, "rollup", names, 1, ":sources", range, &spans, &n, err) != DP_OK ||
-	    view_days_with(r, c, "rollup", domain, ":sources", range, with, err) != DP_OK)
+	if (view_sums(r, c, "rollup", names, 1, ":sources", range, &spans, &n, err) != DP_OK)
 		goto out;
-	for (i = 0; i < range->ndays; i++)
-		if (with[i]) {
-			if (!l->first_day[0])
-				memcpy(l->first_day, range->day[i], 11);
-			memcpy(l->last_day, range->day[i], 11);
-		}
 	for (i = 0; i < n; i++)
 		if (merge_day(l, spans[i]) < 0)
 			goto oom;
@@ -227,7 +217,6 @@ oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
 	view_replies_free(spans, n);
-	free(with);
 	return rc;
 }
 

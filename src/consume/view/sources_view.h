@@ -28,7 +28,6 @@ struct source_list {
 	struct source_row *v;		/* owned */
 	size_t n, cap;
 	struct index ix;
-	char first_day[11], last_day[11];	/* the days of the range with sources, "" none */
 };
 
 /*

@@ -63,107 +63,35 @@ view_command(struct redis *r, int argc, const char **argv, const size_t *lens, s
 	return reply;
 }
 
-/* The first day the weekly rollups hold whole into *from; -1 before any were written. */
+/* One command queued (sent by redis_flush); on failure the connection is dropped: what is queued must not go later. */
 static enum dp_status
-weekly_from(struct redis *r, const struct conf *c, long long *from, struct dp_error *err)
+queue(struct redis *r, int argc, const char **argv, struct dp_error *err)
 {
-	char *key = view_key(c, "rollup:weekly-from");
-	const char *argv[] = { "MGET", key };
-	redisReply *reply;
+	size_t lens[8];
+	char *resp;
+	long long len;
+	enum dp_status rc;
+	int i;
 
-	if (!key)
+	for (i = 0; i < argc && i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	if (argc > 8 || (len = redisFormatCommandArgv(&resp, argc, argv, lens)) < 0) {
+		redis_disconnect(r);
 		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	reply = view_command(r, 2, argv, NULL, err);
-	free(key);
-	if (!reply)
-		return DP_TEMPFAIL;
-	*from = reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING &&
-			reply->element[0]->len && reply->element[0]->str[0] != '-'
-		? (long long)view_count(reply->element[0]->str)
-		: -1;
-	freeReplyObject(reply);
-	return DP_OK;
-}
-
-enum dp_status
-view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned ndays, struct view_range *out,
-	   struct dp_error *err)
-{
-	char *key = view_key(c, "%s:days", kind == VIEW_TLS ? "tls" : "rollup");
-	const char *argv[] = { "ZRANGE", key, "-1", "-1", "WITHSCORES" };
-	redisReply *newest = NULL;
-	enum dp_status rc = DP_TEMPFAIL;
-	unsigned i;
-
-	*out = (struct view_range){ -1, 0, NULL, -1 };
-	if (ndays < 1 || ndays > VIEW_DAYS_MAX)
-		ndays = ndays < 1 ? 1 : VIEW_DAYS_MAX;
-	if (!key) {
-		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		goto out;
 	}
-	if (!(newest = view_command(r, 5, argv, NULL, err)))
-		goto out;
-	rc = DP_OK;
-	if (newest->type != REDIS_REPLY_ARRAY || newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
-		goto out;	/* no rollups at all */
-	out->newest = atoll(newest->element[1]->str);
-	if (!(out->day = calloc(ndays, sizeof *out->day))) {
-		rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		goto out;
-	}
-	out->ndays = ndays;
-	if (kind == VIEW_AGGREGATE && weekly_from(r, c, &out->weekly_from, err) != DP_OK) {
-		view_range_free(out);
-		rc = DP_TEMPFAIL;
-		goto out;
-	}
-	for (i = 0; i < ndays; i++) {
-		char iso[ISO8601_LEN + 1];
-
-		iso8601_utc((out->newest - (long long)(ndays - 1 - i)) * 86400, iso);
-		memcpy(out->day[i], iso, 10);
-		out->day[i][10] = '\0';
-	}
-out:
-	if (newest)
-		freeReplyObject(newest);
-	free(key);
+	rc = redis_append_resp(r, resp, (size_t)len, WHAT, err);
+	redisFreeCommand(resp);
 	return rc;
 }
 
-void
-view_range_free(struct view_range *v)
-{
-	free(v->day);
-	*v = (struct view_range){ -1, 0, NULL, -1 };
-}
-
-/* cmd (HGETALL or HLEN) of n keys, pipelined, into out[]: replies of type; on failure every out[i] is NULL. */
+/* The n replies to what was queued, of type, into out[]; on failure every out[i] is NULL. */
 static enum dp_status
-pipelined(struct redis *r, const char *cmd, char *const *keys, size_t n, int type, redisReply **out,
-	  struct dp_error *err)
+replies(struct redis *r, size_t n, int type, redisReply **out, struct dp_error *err)
 {
 	size_t i, got;
 
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
-	for (i = 0; i < n; i++) {
-		const char *argv[] = { cmd, keys[i] };
-		size_t lens[] = { strlen(cmd), strlen(keys[i]) };
-		char *resp;
-		long long len;
-		enum dp_status rc;
-
-		if ((len = redisFormatCommandArgv(&resp, 2, argv, lens)) < 0) {
-			redis_disconnect(r);	/* what is queued already must not be sent later */
-			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		}
-		rc = redis_append_resp(r, resp, (size_t)len, WHAT, err);
-		redisFreeCommand(resp);
-		if (rc != DP_OK)
-			return rc;
-	}
 	if (n && redis_flush(r, WHAT, err) != DP_OK)
 		return DP_TEMPFAIL;
 	for (got = 0; got < n; got++) {
@@ -184,6 +112,90 @@ pipelined(struct redis *r, const char *cmd, char *const *keys, size_t n, int typ
 		out[i] = NULL;
 	}
 	return DP_TEMPFAIL;
+}
+
+/* cmd (HGETALL or HLEN) of n keys, pipelined, into out[]: replies of type; on failure every out[i] is NULL. */
+static enum dp_status
+pipelined(struct redis *r, const char *cmd, char *const *keys, size_t n, int type, redisReply **out,
+	  struct dp_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *argv[] = { cmd, keys[i] };
+
+		out[i] = NULL;
+		if (queue(r, 2, argv, err) != DP_OK)
+			return DP_TEMPFAIL;
+	}
+	return replies(r, n, type, out, err);
+}
+
+/* What rollup:weekly-from says (an MGET reply), -1 when it is not set. */
+static long long
+weekly_from(const redisReply *m)
+{
+	const redisReply *v = m->elements == 1 ? m->element[0] : NULL;
+
+	return v && v->type == REDIS_REPLY_STRING && v->len && v->str[0] >= '0' && v->str[0] <= '9'
+		       ? (long long)view_count(v->str)
+		       : -1;
+}
+
+enum dp_status
+view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned ndays, struct view_range *out,
+	   struct dp_error *err)
+{
+	char *days = view_key(c, "%s:days", kind == VIEW_TLS ? "tls" : "rollup"), *from = view_key(c, "rollup:weekly-from");
+	const char *zrange[] = { "ZRANGE", days, "-1", "-1", "WITHSCORES" }, *mget[] = { "MGET", from };
+	redisReply *got[2] = { NULL, NULL }, *newest;
+	enum dp_status rc = DP_TEMPFAIL;
+	unsigned i;
+
+	*out = (struct view_range){ -1, 0, NULL, -1 };
+	if (ndays < 1 || ndays > VIEW_DAYS_MAX)
+		ndays = ndays < 1 ? 1 : VIEW_DAYS_MAX;
+	if (!days || !from) {
+		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	/* Both in one round trip: while consuming, each round trip may wait behind an acknowledgement's script. */
+	if (queue(r, 5, zrange, err) != DP_OK || queue(r, 2, mget, err) != DP_OK ||
+	    replies(r, 2, REDIS_REPLY_ARRAY, got, err) != DP_OK)
+		goto out;
+	newest = got[0];
+	if (kind == VIEW_AGGREGATE)
+		out->weekly_from = weekly_from(got[1]);
+	rc = DP_OK;
+	if (newest->type != REDIS_REPLY_ARRAY || newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
+		goto out;	/* no rollups at all */
+	out->newest = atoll(newest->element[1]->str);
+	if (!(out->day = calloc(ndays, sizeof *out->day))) {
+		rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		goto out;
+	}
+	out->ndays = ndays;
+	for (i = 0; i < ndays; i++) {
+		char iso[ISO8601_LEN + 1];
+
+		iso8601_utc((out->newest - (long long)(ndays - 1 - i)) * 86400, iso);
+		memcpy(out->day[i], iso, 10);
+		out->day[i][10] = '\0';
+	}
+out:
+	for (i = 0; i < 2; i++)
+		if (got[i])
+			freeReplyObject(got[i]);
+	free(days);
+	free(from);
+	return rc;
+}
+
+void
+view_range_free(struct view_range *v)
+{
+	free(v->day);
+	*v = (struct view_range){ -1, 0, NULL, -1 };
 }
 
 void
