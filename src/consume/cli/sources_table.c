@@ -130,24 +130,22 @@ static enum dp_status
 days_with_sources(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
 		  char first[11], char last[11], struct dp_error *err)
 {
-	bool *with = calloc(range->ndays ? range->ndays : 1, sizeof *with);
-	size_t d;
+	struct view_batch b;
+	size_t first_slot, d;
+	enum dp_status rc;
 
 	first[0] = last[0] = '\0';
-	if (!with)
-		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	if (view_days_with(r, c, "rollup", domain, ":sources", range, with, err) != DP_OK) {
-		free(with);
-		return DP_TEMPFAIL;
-	}
-	for (d = 0; d < range->ndays; d++)
-		if (with[d]) {
-			if (!first[0])
-				memcpy(first, range->day[d], 11);
-			memcpy(last, range->day[d], 11);
-		}
-	free(with);
-	return DP_OK;
+	view_batch_init(&b);
+	first_slot = view_queue_days_with(&b, c, "rollup", domain, ":sources", range);
+	if ((rc = view_batch_run(&b, r, err)) == DP_OK)
+		for (d = 0; d < range->ndays; d++)
+			if (b.reply[first_slot + d]->type == REDIS_REPLY_INTEGER && b.reply[first_slot + d]->integer > 0) {
+				if (!first[0])
+					memcpy(first, range->day[d], 11);
+				memcpy(last, range->day[d], 11);
+			}
+	view_batch_free(&b);
+	return rc;
 }
 
 static void

@@ -65,28 +65,12 @@ add_day(struct domain_summary *s, size_t d, const redisReply *h)
 	return 0;
 }
 
-/* What the newest reports say each domain publishes: one HMGET. */
-static enum dp_status
-policies(struct redis *r, const struct conf *c, struct domain_list *l, struct dp_error *err)
+/* What the newest reports say each domain publishes (the reply to HMGET policy:published of every name). */
+static void
+policies(const redisReply *p, struct domain_list *l)
 {
-	const char **argv = calloc(l->n + 2, sizeof *argv);
-	size_t *lens = calloc(l->n + 2, sizeof *lens), i;
-	char *key = view_key(c, "policy:published");
-	redisReply *p = NULL;
-	enum dp_status rc = DP_TEMPFAIL;
+	size_t i;
 
-	if (!argv || !lens || !key) {
-		rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		goto out;
-	}
-	argv[0] = "HMGET";
-	argv[1] = key;
-	for (i = 0; i < l->n; i++)
-		argv[i + 2] = l->v[i].name;
-	for (i = 0; i < l->n + 2; i++)
-		lens[i] = strlen(argv[i]);
-	if (!(p = view_command(r, (int)l->n + 2, argv, lens, err)))
-		goto out;
 	for (i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements && i < l->n; i++) {
 		struct domain_summary *s = &l->v[i];
 		const char *v = p->element[i]->str, *tab1, *tab2;
@@ -101,67 +85,94 @@ policies(struct redis *r, const struct conf *c, struct domain_list *l, struct dp
 			s->pct = 100;
 		s->has_policy = true;
 	}
-	rc = DP_OK;
+}
+
+void
+domains_view_queue(struct view_batch *b, const struct conf *c, const struct view_range *range, char *const *names,
+		   size_t n, struct domains_reads *q)
+{
+	const char **argv = calloc(n + 2, sizeof *argv);
+	char *key = view_key(c, "policy:published");
+	size_t i;
+
+	q->days = b->n;
+	q->policy = (size_t)-1;
+	if (!range->ndays || !n)
+		goto out;
+	for (i = 0; i < n; i++)
+		view_queue_days(b, c, "rollup", names[i], "", range);
+	if (!argv) {
+		b->failed = true;
+		goto out;
+	}
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (i = 0; i < n; i++)
+		argv[i + 2] = names[i];
+	q->policy = view_batch_add(b, (int)n + 2, argv);
 out:
-	if (p)
-		freeReplyObject(p);
 	free(argv);
-	free(lens);
 	free(key);
-	return rc;
+}
+
+enum dp_status
+domains_view_take(const struct view_batch *b, const struct view_range *range, char *const *names, size_t n,
+		  const struct domains_reads *q, struct domain_list *l, struct dp_error *err)
+{
+	size_t i, d;
+
+	memset(l, 0, sizeof *l);
+	if (q->policy == (size_t)-1)
+		return DP_OK;	/* nothing was asked: no days or no domains */
+	if (!(l->v = calloc(n, sizeof *l->v)))
+		goto oom;
+	for (i = 0; i < n; i++) {
+		struct domain_summary *s = &l->v[l->n++];
+
+		s->newest_end = -1;
+		if (!(s->name = strdup(names[i])) || !(s->days = calloc(range->ndays, sizeof *s->days)))
+			goto oom;
+		for (d = 0; d < range->ndays; d++) {
+			const redisReply *h = b->reply[q->days + i * range->ndays + d];
+
+			if (h->type == REDIS_REPLY_ARRAY && add_day(s, d, h) < 0)
+				goto oom;
+		}
+		tally_sort(&s->reporters);
+	}
+	policies(b->reply[q->policy], l);
+	return DP_OK;
+oom:
+	domain_list_free(l);
+	return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 }
 
 enum dp_status
 domains_view_read(struct redis *r, const struct conf *c, const struct view_range *range, const char *only,
 		  struct domain_list *l, struct dp_error *err)
 {
-	char **names = NULL;
-	redisReply **days = NULL;
-	size_t n = 0, total = 0, i, d;
-	enum dp_status rc = DP_TEMPFAIL;
+	char **names = NULL, *one[] = { (char *)only };
+	size_t n = 0, total = 0, i;
+	struct domains_reads q;
+	struct view_batch b;
+	enum dp_status rc;
 
 	memset(l, 0, sizeof *l);
 	if (!range->ndays)
 		return DP_OK;
-	if (only) {
-		if (!(names = calloc(1, sizeof *names)) || !(names[0] = strdup(only)))
-			goto oom;
+	if (only)
 		n = total = 1;
-	} else if (view_domains(r, c, VIEW_AGGREGATE, range, &names, &n, &total, err) != DP_OK)
+	else if (view_domains(r, c, VIEW_AGGREGATE, range, &names, &n, &total, err) != DP_OK)
 		return DP_TEMPFAIL;
-	l->left_out = total - n;
-	if (view_days(r, c, "rollup", names, n, "", range, &days, err) != DP_OK)
-		goto out;
-	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)))
-		goto oom;
-	for (i = 0; i < n; i++) {
-		struct domain_summary *s = &l->v[l->n++];
-
-		s->name = names[i];
-		names[i] = NULL;
-		s->newest_end = -1;
-		if (!(s->days = calloc(range->ndays, sizeof *s->days)))
-			goto oom;
-	}
-	for (i = 0; i < n; i++)
-		for (d = 0; d < range->ndays; d++)
-			if (add_day(&l->v[i], d, days[i * range->ndays + d]) < 0)
-				goto oom;
-	for (i = 0; i < n; i++)
-		tally_sort(&l->v[i].reporters);
-	if (n && policies(r, c, l, err) != DP_OK)
-		goto out;
-	rc = DP_OK;
-	goto out;
-oom:
-	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-out:
-	view_replies_free(days, days ? n * range->ndays : 0);
+	view_batch_init(&b);
+	domains_view_queue(&b, c, range, only ? one : names, n, &q);
+	if ((rc = view_batch_run(&b, r, err)) == DP_OK &&
+	    (rc = domains_view_take(&b, range, only ? one : names, n, &q, l, err)) == DP_OK)
+		l->left_out = total - n;
+	view_batch_free(&b);
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
-	if (rc != DP_OK)
-		domain_list_free(l);
 	return rc;
 }
 
@@ -198,21 +209,24 @@ domain_known(struct redis *r, const struct conf *c, const char *domain, bool *kn
 	return DP_OK;
 }
 
-enum dp_status
-auth_view_read(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
-	       struct tally *out, struct dp_error *err)
+void
+auth_view_queue(struct view_batch *b, const struct conf *c, const char *domain, const struct view_range *range,
+		struct auth_reads *q)
 {
-	char *const names[] = { (char *)domain };
-	redisReply **days = NULL;
-	enum dp_status rc = DP_TEMPFAIL;
-	size_t d, i, n = 0;
+	q->first = view_queue_sums(b, c, "rollup", domain, ":auth", range, &q->n);
+}
+
+enum dp_status
+auth_view_take(const struct view_batch *b, const struct auth_reads *q, struct tally *out, struct dp_error *err)
+{
+	size_t d, i;
 
 	memset(out, 0, sizeof *out);
-	if (view_sums(r, c, "rollup", names, 1, ":auth", range, &days, &n, err) != DP_OK)
-		goto out;
-	for (d = 0; d < n; d++)
-		for (i = 0; i + 1 < days[d]->elements; i += 2) {
-			const redisReply *f = days[d]->element[i], *v = days[d]->element[i + 1];
+	for (d = 0; d < q->n; d++) {
+		const redisReply *h = b->reply[q->first + d];
+
+		for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
+			const redisReply *f = h->element[i], *v = h->element[i + 1];
 			const char *colon, *last;
 			char name[300];
 			struct tally_row *t;
@@ -223,21 +237,16 @@ auth_view_read(struct redis *r, const struct conf *c, const char *domain, const 
 				continue;
 			snprintf(name, sizeof name, "%.*s %.*s", (int)(colon - f->str), f->str, (int)(last - colon - 1),
 				 colon + 1);
-			if (!(t = tally_get(out, name, strlen(name))))
-				goto oom;
+			if (!(t = tally_get(out, name, strlen(name)))) {
+				tally_free(out);
+				return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+			}
 			if (!strcmp(last, ":pass"))
 				t->a += view_count(v->str);
 			else
 				t->b += view_count(v->str);
 		}
+	}
 	tally_sort(out);
-	rc = DP_OK;
-	goto out;
-oom:
-	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-out:
-	view_replies_free(days, n);
-	if (rc != DP_OK)
-		tally_free(out);
-	return rc;
+	return DP_OK;
 }

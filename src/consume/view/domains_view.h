@@ -40,14 +40,36 @@ struct domain_list {
 /* Every domain with rollups in range (only: that one alone, when it has any). */
 enum dp_status domains_view_read(struct redis *r, const struct conf *c, const struct view_range *range,
 				 const char *only, struct domain_list *out, struct dp_error *err);
+
+/*
+ * The same in two steps, for a page that reads more in the same round
+ * trip (view.h, view_batch): the reads for names[0..n) queued on b, then,
+ * once b has run, the list (names copied).
+ */
+struct domains_reads {
+	size_t days, policy;	/* slots; policy (size_t)-1: nothing queued */
+};
+void domains_view_queue(struct view_batch *b, const struct conf *c, const struct view_range *range, char *const *names,
+			size_t n, struct domains_reads *q);
+enum dp_status domains_view_take(const struct view_batch *b, const struct view_range *range, char *const *names,
+				 size_t n, const struct domains_reads *q, struct domain_list *out, struct dp_error *err);
 void domain_list_free(struct domain_list *l);
 
 /* Whether domain has rollups at all (any day kept). */
 enum dp_status domain_known(struct redis *r, const struct conf *c, const char *domain, bool *known,
 			    struct dp_error *err);
 
-/* The DKIM and SPF domains seen for domain over range: name "dkim d=" or "spf domain", a passing, b failing. */
-enum dp_status auth_view_read(struct redis *r, const struct conf *c, const char *domain,
-			      const struct view_range *range, struct tally *out, struct dp_error *err);
+/*
+ * The DKIM and SPF domains seen for domain over range: name "dkim d=" or
+ * "spf domain", a passing, b failing.  Queued on b, then taken once b has
+ * run.
+ */
+struct auth_reads {
+	size_t first, n;	/* slots */
+};
+void auth_view_queue(struct view_batch *b, const struct conf *c, const char *domain, const struct view_range *range,
+		     struct auth_reads *q);
+enum dp_status auth_view_take(const struct view_batch *b, const struct auth_reads *q, struct tally *out,
+			      struct dp_error *err);
 
 #endif

@@ -191,32 +191,49 @@ out:
 	return rc;
 }
 
+void
+sources_view_queue(struct view_batch *b, const struct conf *c, const char *domain, const struct view_range *range,
+		   struct sources_reads *q)
+{
+	q->first = view_queue_sums(b, c, "rollup", domain, ":sources", range, &q->n);
+}
+
+enum dp_status
+sources_view_take(const struct view_batch *b, struct redis *r, const struct conf *c, const char *domain,
+		  const struct sources_reads *q, struct source_list *l, struct dp_error *err)
+{
+	size_t i;
+
+	memset(l, 0, sizeof *l);
+	for (i = 0; i < q->n; i++)
+		if (b->reply[q->first + i]->type == REDIS_REPLY_ARRAY && merge_day(l, b->reply[q->first + i]) < 0) {
+			source_list_free(l);
+			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+		}
+	if (l->n && first_days(r, c, domain, l, err) != DP_OK) {
+		source_list_free(l);
+		return DP_TEMPFAIL;
+	}
+	if (l->n)
+		qsort(l->v, l->n, sizeof *l->v, row_cmp);
+	index_free(&l->ix);	/* sorted: rows moved */
+	return DP_OK;
+}
+
 enum dp_status
 sources_view_read(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
 		  struct source_list *l, struct dp_error *err)
 {
-	char *const names[] = { (char *)domain };
-	redisReply **spans = NULL;
-	enum dp_status rc = DP_TEMPFAIL;
-	size_t i, n = 0;
+	struct sources_reads q;
+	struct view_batch b;
+	enum dp_status rc;
 
 	memset(l, 0, sizeof *l);
-	if (view_sums(r, c, "rollup", names, 1, ":sources", range, &spans, &n, err) != DP_OK)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (merge_day(l, spans[i]) < 0)
-			goto oom;
-	if (l->n && first_days(r, c, domain, l, err) != DP_OK)
-		goto out;
-	if (l->n)
-		qsort(l->v, l->n, sizeof *l->v, row_cmp);
-	index_free(&l->ix);	/* sorted: rows moved */
-	rc = DP_OK;
-	goto out;
-oom:
-	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-out:
-	view_replies_free(spans, n);
+	view_batch_init(&b);
+	sources_view_queue(&b, c, domain, range, &q);
+	if ((rc = view_batch_run(&b, r, err)) == DP_OK)
+		rc = sources_view_take(&b, r, c, domain, &q, l, err);
+	view_batch_free(&b);
 	return rc;
 }
 

@@ -38,6 +38,19 @@ struct source_list {
  */
 enum dp_status sources_view_read(struct redis *r, const struct conf *c, const char *domain,
 				 const struct view_range *range, struct source_list *out, struct dp_error *err);
+
+/*
+ * The same in two steps, for a page that reads more in the same round
+ * trip (view.h, view_batch): the sums queued on b, then, once b has run,
+ * the list (with one more round trip for the first days).
+ */
+struct sources_reads {
+	size_t first, n;	/* slots */
+};
+void sources_view_queue(struct view_batch *b, const struct conf *c, const char *domain, const struct view_range *range,
+			struct sources_reads *q);
+enum dp_status sources_view_take(const struct view_batch *b, struct redis *r, const struct conf *c, const char *domain,
+				 const struct sources_reads *q, struct source_list *l, struct dp_error *err);
 void source_list_free(struct source_list *l);
 
 /* Field k of what is known of row, in buf (room for 256); "" when absent. */

@@ -63,7 +63,7 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 	      struct dp_error *err)
 {
 	char **names = NULL;
-	redisReply **days = NULL;
+	struct view_batch b;
 	size_t n = 0, total = 0, i, d;
 	enum dp_status rc = DP_TEMPFAIL;
 
@@ -73,7 +73,10 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 	if (view_domains(r, c, VIEW_TLS, range, &names, &n, &total, err) != DP_OK)
 		return DP_TEMPFAIL;
 	l->left_out = total - n;
-	if (view_days(r, c, "tls", names, n, "", range, &days, err) != DP_OK)
+	view_batch_init(&b);
+	for (i = 0; i < n; i++)
+		view_queue_days(&b, c, "tls", names[i], "", range);
+	if (view_batch_run(&b, r, err) != DP_OK)
 		goto out;
 	if (!(l->v = calloc(n ? n : 1, sizeof *l->v)))
 		goto oom;
@@ -87,7 +90,8 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 	}
 	for (i = 0; i < n; i++) {
 		for (d = 0; d < range->ndays; d++)
-			if (add_day(&l->v[i], d, days[i * range->ndays + d]) < 0)
+			if (b.reply[i * range->ndays + d]->type == REDIS_REPLY_ARRAY &&
+			    add_day(&l->v[i], d, b.reply[i * range->ndays + d]) < 0)
 				goto oom;
 		tally_sort(&l->v[i].results);
 		tally_sort(&l->v[i].mx);
@@ -99,7 +103,7 @@ tls_view_read(struct redis *r, const struct conf *c, const struct view_range *ra
 oom:
 	rc = dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 out:
-	view_replies_free(days, days ? n * range->ndays : 0);
+	view_batch_free(&b);
 	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);

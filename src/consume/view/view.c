@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "grow.h"
 #include "isotime.h"
 #include "view.h"
 
@@ -63,74 +64,6 @@ view_command(struct redis *r, int argc, const char **argv, const size_t *lens, s
 	return reply;
 }
 
-/* One command queued (sent by redis_flush); on failure the connection is dropped: what is queued must not go later. */
-static enum dp_status
-queue(struct redis *r, int argc, const char **argv, struct dp_error *err)
-{
-	size_t lens[8];
-	char *resp;
-	long long len;
-	enum dp_status rc;
-	int i;
-
-	for (i = 0; i < argc && i < 8; i++)
-		lens[i] = strlen(argv[i]);
-	if (argc > 8 || (len = redisFormatCommandArgv(&resp, argc, argv, lens)) < 0) {
-		redis_disconnect(r);
-		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	}
-	rc = redis_append_resp(r, resp, (size_t)len, WHAT, err);
-	redisFreeCommand(resp);
-	return rc;
-}
-
-/* The n replies to what was queued, of type, into out[]; on failure every out[i] is NULL. */
-static enum dp_status
-replies(struct redis *r, size_t n, int type, redisReply **out, struct dp_error *err)
-{
-	size_t i, got;
-
-	for (i = 0; i < n; i++)
-		out[i] = NULL;
-	if (n && redis_flush(r, WHAT, err) != DP_OK)
-		return DP_TEMPFAIL;
-	for (got = 0; got < n; got++) {
-		if (!(out[got] = redis_next_reply(r, WHAT, err)))
-			break;
-		if (out[got]->type != type) {
-			redis_reply_fail(r, out[got], WHAT, err);
-			freeReplyObject(out[got]);
-			out[got] = NULL;
-			redis_disconnect(r);	/* the replies still coming are nobody's */
-			break;
-		}
-	}
-	if (got == n)
-		return DP_OK;
-	for (i = 0; i < got; i++) {
-		freeReplyObject(out[i]);
-		out[i] = NULL;
-	}
-	return DP_TEMPFAIL;
-}
-
-/* cmd (HGETALL or HLEN) of n keys, pipelined, into out[]: replies of type; on failure every out[i] is NULL. */
-static enum dp_status
-pipelined(struct redis *r, const char *cmd, char *const *keys, size_t n, int type, redisReply **out,
-	  struct dp_error *err)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *argv[] = { cmd, keys[i] };
-
-		out[i] = NULL;
-		if (queue(r, 2, argv, err) != DP_OK)
-			return DP_TEMPFAIL;
-	}
-	return replies(r, n, type, out, err);
-}
-
 /* What rollup:weekly-from says (an MGET reply), -1 when it is not set. */
 static long long
 weekly_from(const redisReply *m)
@@ -148,10 +81,12 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 {
 	char *days = view_key(c, "%s:days", kind == VIEW_TLS ? "tls" : "rollup"), *from = view_key(c, "rollup:weekly-from");
 	const char *zrange[] = { "ZRANGE", days, "-1", "-1", "WITHSCORES" }, *mget[] = { "MGET", from };
-	redisReply *got[2] = { NULL, NULL }, *newest;
+	struct view_batch b;
+	const redisReply *newest;
 	enum dp_status rc = DP_TEMPFAIL;
 	unsigned i;
 
+	view_batch_init(&b);
 	*out = (struct view_range){ -1, 0, NULL, -1 };
 	if (ndays < 1 || ndays > VIEW_DAYS_MAX)
 		ndays = ndays < 1 ? 1 : VIEW_DAYS_MAX;
@@ -160,12 +95,17 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 		goto out;
 	}
 	/* Both in one round trip: while consuming, each round trip may wait behind an acknowledgement's script. */
-	if (queue(r, 5, zrange, err) != DP_OK || queue(r, 2, mget, err) != DP_OK ||
-	    replies(r, 2, REDIS_REPLY_ARRAY, got, err) != DP_OK)
+	view_batch_add(&b, 5, zrange);
+	view_batch_add(&b, 2, mget);
+	if (view_batch_run(&b, r, err) != DP_OK)
 		goto out;
-	newest = got[0];
+	newest = b.reply[0];
+	if (newest->type != REDIS_REPLY_ARRAY || b.reply[1]->type != REDIS_REPLY_ARRAY) {
+		rc = redis_reply_fail(r, newest->type != REDIS_REPLY_ARRAY ? newest : b.reply[1], WHAT, err);
+		goto out;
+	}
 	if (kind == VIEW_AGGREGATE)
-		out->weekly_from = weekly_from(got[1]);
+		out->weekly_from = weekly_from(b.reply[1]);
 	rc = DP_OK;
 	if (newest->type != REDIS_REPLY_ARRAY || newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
 		goto out;	/* no rollups at all */
@@ -183,9 +123,7 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 		out->day[i][10] = '\0';
 	}
 out:
-	for (i = 0; i < 2; i++)
-		if (got[i])
-			freeReplyObject(got[i]);
+	view_batch_free(&b);
 	free(days);
 	free(from);
 	return rc;
@@ -199,131 +137,128 @@ view_range_free(struct view_range *v)
 }
 
 void
-view_replies_free(redisReply **v, size_t n)
+view_batch_init(struct view_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	b->resp = (struct buf)BUF_INIT(0);
+}
+
+size_t
+view_batch_add(struct view_batch *b, int argc, const char **argv)
+{
+	size_t *lens = calloc(argc > 0 ? (size_t)argc : 1, sizeof *lens), slot = b->n;
+	char *resp = NULL;
+	long long len = -1;
+	int i;
+
+	for (i = 0; lens && i < argc && argv[i]; i++)
+		lens[i] = strlen(argv[i]);
+	/* A NULL argument is a key that could not be named (ENOMEM). */
+	if (b->failed || !lens || i < argc || grow((void **)&b->end, &b->cap, b->n, sizeof *b->end, 64) < 0 ||
+	    (len = redisFormatCommandArgv(&resp, argc, argv, lens)) < 0 || buf_append(&b->resp, resp, (size_t)len) < 0)
+		b->failed = true;
+	else
+		b->end[b->n++] = b->resp.len;
+	if (len >= 0)
+		redisFreeCommand(resp);
+	free(lens);
+	return slot;
+}
+
+enum dp_status
+view_batch_run(struct view_batch *b, struct redis *r, struct dp_error *err)
+{
+	size_t i, at = 0;
+
+	if (b->failed || !(b->reply = calloc(b->n ? b->n : 1, sizeof *b->reply)))
+		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
+	for (i = 0; i < b->n; at = b->end[i++])
+		if (redis_append_resp(r, b->resp.data + at, b->end[i] - at, WHAT, err) != DP_OK)
+			return DP_TEMPFAIL;
+	if (b->n && redis_flush(r, WHAT, err) != DP_OK)
+		return DP_TEMPFAIL;
+	for (i = 0; i < b->n; i++) {
+		if (!(b->reply[i] = redis_next_reply(r, WHAT, err)))
+			return DP_TEMPFAIL;
+		if (b->reply[i]->type == REDIS_REPLY_ERROR) {
+			redis_reply_fail(r, b->reply[i], WHAT, err);
+			redis_disconnect(r);	/* the replies still coming are nobody's */
+			return DP_TEMPFAIL;
+		}
+	}
+	return DP_OK;
+}
+
+void
+view_batch_free(struct view_batch *b)
 {
 	size_t i;
 
-	for (i = 0; v && i < n; i++)
-		if (v[i])
-			freeReplyObject(v[i]);
-	free(v);
+	for (i = 0; b->reply && i < b->n; i++)
+		if (b->reply[i])
+			freeReplyObject(b->reply[i]);
+	free(b->reply);
+	free(b->end);
+	buf_free(&b->resp);
+	memset(b, 0, sizeof *b);
 }
 
-/* The hashes "{prefix}:<kind>:<span>:<domain><suffix>" of n domains over nspans spans, as view_days says. */
-static enum dp_status
-span_hashes(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-	    const char *suffix, const char *const *spans, size_t nspans, redisReply ***out, struct dp_error *err)
+/* One HGETALL queued for "{prefix}:<kind>:<span>:<domain><suffix>". */
+static size_t
+queue_hash(struct view_batch *b, const struct conf *c, const char *cmd, const char *kind, const char *span,
+	   const char *domain, const char *suffix)
 {
-	size_t nk = n * nspans, i, d;
-	char **keys = calloc(nk ? nk : 1, sizeof *keys);
-	enum dp_status rc = DP_TEMPFAIL;
+	char *key = view_key(c, "%s:%s:%s%s", kind, span, domain, suffix);
+	const char *argv[] = { cmd, key };
+	size_t slot = view_batch_add(b, 2, argv);
 
-	if (!keys || !(*out = calloc(nk ? nk : 1, sizeof **out))) {
-		free(keys);
-		*out = NULL;
-		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	}
-	for (i = 0; i < n; i++)
-		for (d = 0; d < nspans; d++)
-			if (!(keys[i * nspans + d] = view_key(c, "%s:%s:%s%s", kind, spans[d], domains[i], suffix))) {
-				dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-				goto out;
-			}
-	rc = pipelined(r, "HGETALL", keys, nk, REDIS_REPLY_ARRAY, *out, err);
-out:
-	for (i = 0; i < nk; i++)
-		free(keys[i]);
-	free(keys);
-	if (rc != DP_OK) {
-		view_replies_free(*out, nk);
-		*out = NULL;
-	}
-	return rc;
+	free(key);
+	return slot;
 }
 
-enum dp_status
-view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-	  const char *suffix, const struct view_range *range, redisReply ***out, struct dp_error *err)
+size_t
+view_queue_days(struct view_batch *b, const struct conf *c, const char *kind, const char *domain, const char *suffix,
+		const struct view_range *range)
 {
-	const char **spans = calloc(range->ndays ? range->ndays : 1, sizeof *spans);
-	enum dp_status rc;
-	size_t d;
+	size_t first = b->n, d;
 
-	if (!spans) {
-		*out = NULL;
-		return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-	}
 	for (d = 0; d < range->ndays; d++)
-		spans[d] = range->day[d];
-	rc = span_hashes(r, c, kind, domains, n, suffix, spans, range->ndays, out, err);
-	free(spans);
-	return rc;
+		queue_hash(b, c, "HGETALL", kind, range->day[d], domain, suffix);
+	return first;
 }
 
-enum dp_status
-view_sums(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-	  const char *suffix, const struct view_range *range, redisReply ***out, size_t *nspans, struct dp_error *err)
+size_t
+view_queue_sums(struct view_batch *b, const struct conf *c, const char *kind, const char *domain, const char *suffix,
+		const struct view_range *range, size_t *nspans)
 {
-	/* "week:YYYY-MM-DD" or a day's "YYYY-MM-DD" */
-	char (*span)[16] = calloc(range->ndays ? range->ndays : 1, sizeof *span);
-	const char **spans = calloc(range->ndays ? range->ndays : 1, sizeof *spans);
 	long long oldest = range->newest - (long long)range->ndays + 1, kept = range->newest - (long long)c->rollup_days + 1;
-	enum dp_status rc = DP_TEMPFAIL;
-	size_t d, k = 0;
+	size_t first = b->n, d, k = 0;
 
-	*out = NULL;
-	*nspans = 0;
-	if (!span || !spans) {
-		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		goto out;
-	}
 	for (d = 0; d < range->ndays; k++) {
 		long long day = oldest + (long long)d;
+		char week[16];
 
 		if (range->weekly_from >= 0 && iso8601_monday(day) == day && d + 7 <= range->ndays &&
 		    day >= range->weekly_from && day >= kept) {
-			snprintf(span[k], sizeof span[k], "week:%s", range->day[d]);
+			snprintf(week, sizeof week, "week:%s", range->day[d]);
+			queue_hash(b, c, "HGETALL", kind, week, domain, suffix);
 			d += 7;
 		} else
-			memcpy(span[k], range->day[d++], 11);
-		spans[k] = span[k];
+			queue_hash(b, c, "HGETALL", kind, range->day[d++], domain, suffix);
 	}
-	if ((rc = span_hashes(r, c, kind, domains, n, suffix, spans, k, out, err)) == DP_OK)
-		*nspans = k;
-out:
-	free(span);
-	free(spans);
-	return rc;
+	*nspans = k;
+	return first;
 }
 
-enum dp_status
-view_days_with(struct redis *r, const struct conf *c, const char *kind, const char *domain, const char *suffix,
-	       const struct view_range *range, bool *with, struct dp_error *err)
+size_t
+view_queue_days_with(struct view_batch *b, const struct conf *c, const char *kind, const char *domain,
+		     const char *suffix, const struct view_range *range)
 {
-	size_t n = range->ndays, d;
-	char **keys = calloc(n ? n : 1, sizeof *keys);
-	redisReply **replies = calloc(n ? n : 1, sizeof *replies);
-	enum dp_status rc = DP_TEMPFAIL;
+	size_t first = b->n, d;
 
-	if (!keys || !replies) {
-		dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-		goto out;
-	}
-	for (d = 0; d < n; d++)
-		if (!(keys[d] = view_key(c, "%s:%s:%s%s", kind, range->day[d], domain, suffix))) {
-			dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
-			goto out;
-		}
-	if ((rc = pipelined(r, "HLEN", keys, n, REDIS_REPLY_INTEGER, replies, err)) == DP_OK)
-		for (d = 0; d < n; d++)
-			with[d] = replies[d]->integer > 0;
-out:
-	for (d = 0; keys && d < n; d++)
-		free(keys[d]);
-	free(keys);
-	if (replies)
-		view_replies_free(replies, rc == DP_OK ? n : 0);
-	return rc;
+	for (d = 0; d < range->ndays; d++)
+		queue_hash(b, c, "HLEN", kind, range->day[d], domain, suffix);
+	return first;
 }
 
 static int

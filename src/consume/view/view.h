@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "redis.h"
 #include "status.h"
@@ -37,31 +38,47 @@ enum dp_status view_range(struct redis *r, const struct conf *c, enum view_kind 
 void view_range_free(struct view_range *v);
 
 /*
- * The day hashes "{prefix}:<kind>:<day>:<domain><suffix>" of n domains
- * over range, pipelined HGETALLs: (*out)[i * range->ndays + d] is domain
- * i's on day d (an array, empty when the key is not there).  The caller
- * frees them with view_replies_free(*out, n * range->ndays).
+ * Reads sent together: commands are queued, then sent in one round trip
+ * (while dmarc-consume consumes, every round trip may wait behind an
+ * acknowledgement's script), and their replies kept until the batch is
+ * freed.  Queueing cannot fail: running a batch that ran out of memory
+ * while queueing does.
  */
-enum dp_status view_days(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-			 const char *suffix, const struct view_range *range, struct redisReply ***out,
-			 struct dp_error *err);
-void view_replies_free(struct redisReply **v, size_t n);
+struct view_batch {
+	struct buf resp;		/* the commands queued, RESP, one after another */
+	size_t *end;			/* owned: where each one ends in resp */
+	size_t n, cap;
+	struct redisReply **reply;	/* owned: one per command once run */
+	bool failed;
+};
+
+void view_batch_init(struct view_batch *b);
+/* Queue a command (argv copied; a NULL argument fails the batch); its slot in reply. */
+size_t view_batch_add(struct view_batch *b, int argc, const char **argv);
+/* Send what is queued and read every reply; an error reply fails it ("reading the rollups"). */
+enum dp_status view_batch_run(struct view_batch *b, struct redis *r, struct dp_error *err);
+void view_batch_free(struct view_batch *b);
 
 /*
- * Like view_days, for what is summed over the range: each whole
- * Monday-to-Sunday week of the range that the weekly rollups hold (from
- * weekly_from, and all of it still kept: rollup_days) is read as its one
- * hash "{prefix}:<kind>:week:<monday>:<domain><suffix>", the other days
- * as their own.  *nspans is the number of hashes per domain, at most
- * range->ndays: (*out)[i * *nspans + s].
+ * HGETALL of "{prefix}:<kind>:<day>:<domain><suffix>" for each day of
+ * range queued: the slot of the first (oldest) day, range->ndays of them.
  */
-enum dp_status view_sums(struct redis *r, const struct conf *c, const char *kind, char *const *domains, size_t n,
-			 const char *suffix, const struct view_range *range, struct redisReply ***out, size_t *nspans,
-			 struct dp_error *err);
+size_t view_queue_days(struct view_batch *b, const struct conf *c, const char *kind, const char *domain,
+		       const char *suffix, const struct view_range *range);
 
-/* Which days of range have the hash "{prefix}:<kind>:<day>:<domain><suffix>": with[d], for each day d. */
-enum dp_status view_days_with(struct redis *r, const struct conf *c, const char *kind, const char *domain,
-			      const char *suffix, const struct view_range *range, bool *with, struct dp_error *err);
+/*
+ * The same for what is summed over the range: each whole Monday-to-Sunday
+ * week of the range that the weekly rollups hold (from weekly_from, and
+ * all of it still kept: rollup_days) is read as its one hash
+ * "{prefix}:<kind>:week:<monday>:<domain><suffix>", the other days as
+ * their own.  The first slot; *nspans of them, oldest first.
+ */
+size_t view_queue_sums(struct view_batch *b, const struct conf *c, const char *kind, const char *domain,
+		       const char *suffix, const struct view_range *range, size_t *nspans);
+
+/* HLEN of each day's hash as view_queue_days names them: whether the day has one. */
+size_t view_queue_days_with(struct view_batch *b, const struct conf *c, const char *kind, const char *domain,
+			    const char *suffix, const struct view_range *range);
 
 /* The most domains one page shows (the rest are counted). */
 #define VIEW_DOMAINS_MAX 500
