@@ -34,7 +34,7 @@ row_for(struct source_list *l, const char *addr, size_t len)
 	return &l->v[l->n++];
 }
 
-/* One day's or week's sources hash merged in; they come oldest first, so the info left is the newest. */
+/* One day's or week's sources hash merged in; they come newest first, so the info kept is the newest. */
 static int
 merge_day(struct source_list *l, const redisReply *h)
 {
@@ -62,8 +62,7 @@ merge_day(struct source_list *l, const redisReply *h)
 		r->m += n[0];
 		for (k = 0; k < CLASS_COUNT; k++)
 			r->by_class[k] += n[1 + k];
-		free(r->info);
-		if (!(r->info = strdup(p)))
+		if (!r->info && !(r->info = strdup(p)))
 			return -1;
 	}
 	return 0;
@@ -205,7 +204,7 @@ sources_view_take(const struct view_batch *b, struct redis *r, const struct conf
 	size_t i;
 
 	memset(l, 0, sizeof *l);
-	for (i = 0; i < q->n; i++)
+	for (i = q->n; i-- > 0;)	/* newest first */
 		if (b->reply[q->first + i]->type == REDIS_REPLY_ARRAY && merge_day(l, b->reply[q->first + i]) < 0) {
 			source_list_free(l);
 			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
