@@ -125,21 +125,25 @@ print_text(const struct source_list *t, FILE *out)
 	}
 }
 
-/* The first and last day of range with sources of domain ("" when none). */
+/*
+ * The sources of domain over range into *t, and the first and last day of
+ * range with any ("" when none): one round trip for the sums and the days.
+ */
 static enum dp_status
-days_with_sources(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
-		  char first[11], char last[11], struct dp_error *err)
+read_sources(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
+	     struct source_list *t, char first[11], char last[11], struct dp_error *err)
 {
+	struct sources_reads q;
 	struct view_batch b;
-	size_t first_slot, d;
+	size_t with, d;
 	enum dp_status rc;
 
-	first[0] = last[0] = '\0';
 	view_batch_init(&b);
-	first_slot = view_queue_days_with(&b, c, "rollup", domain, ":sources", range);
-	if ((rc = view_batch_run(&b, r, err)) == DP_OK)
+	sources_view_queue(&b, c, domain, range, &q);
+	with = view_queue_days_with(&b, c, "rollup", domain, ":sources", range);
+	if ((rc = view_batch_run(&b, r, err)) == DP_OK && (rc = sources_view_take(&b, r, c, domain, &q, t, err)) == DP_OK)
 		for (d = 0; d < range->ndays; d++)
-			if (b.reply[first_slot + d]->type == REDIS_REPLY_INTEGER && b.reply[first_slot + d]->integer > 0) {
+			if (b.reply[with + d]->type == REDIS_REPLY_INTEGER && b.reply[with + d]->integer > 0) {
 				if (!first[0])
 					memcpy(first, range->day[d], 11);
 				memcpy(last, range->day[d], 11);
@@ -218,8 +222,7 @@ sources_table(const struct conf *c, const char *domain, unsigned days, bool json
 	}
 	setlocale(LC_CTYPE, "C.UTF-8");	/* for width(): the text is UTF-8 whatever the terminal's locale */
 	if (view_range(r, c, VIEW_AGGREGATE, days, &range, &err) != DP_OK ||
-	    (range.ndays && (sources_view_read(r, c, lower, &range, &t, &err) != DP_OK ||
-			     days_with_sources(r, c, lower, &range, first, last, &err) != DP_OK))) {
+	    (range.ndays && read_sources(r, c, lower, &range, &t, first, last, &err) != DP_OK)) {
 		fprintf(stderr, "dmarc-consume: %s\n", err.reason);
 		rc = EX_TEMPFAIL;
 		goto out;

@@ -219,23 +219,6 @@ sources_view_take(const struct view_batch *b, struct redis *r, const struct conf
 	return DP_OK;
 }
 
-enum dp_status
-sources_view_read(struct redis *r, const struct conf *c, const char *domain, const struct view_range *range,
-		  struct source_list *l, struct dp_error *err)
-{
-	struct sources_reads q;
-	struct view_batch b;
-	enum dp_status rc;
-
-	memset(l, 0, sizeof *l);
-	view_batch_init(&b);
-	sources_view_queue(&b, c, domain, range, &q);
-	if ((rc = view_batch_run(&b, r, err)) == DP_OK)
-		rc = sources_view_take(&b, r, c, domain, &q, l, err);
-	view_batch_free(&b);
-	return rc;
-}
-
 void
 source_list_free(struct source_list *l)
 {

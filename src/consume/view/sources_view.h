@@ -34,15 +34,10 @@ struct source_list {
  * The sources of domain (lower case, a host name) over range, sorted:
  * approved-fail, service-fail, unknown-fail, forwarded, pass (a source's
  * class is its most frequent failing one); within a class, the most
- * failing messages first.
- */
-enum dp_status sources_view_read(struct redis *r, const struct conf *c, const char *domain,
-				 const struct view_range *range, struct source_list *out, struct dp_error *err);
-
-/*
- * The same in two steps, for a page that reads more in the same round
- * trip (view.h, view_batch): the sums queued on b, then, once b has run,
- * the list (with one more round trip for the first days).
+ * failing messages first.  In two steps, so that a reader sends what else
+ * it needs in the same round trip (view.h, view_batch): the sums queued
+ * on b, then, once b has run, the list (with one more round trip for the
+ * first days).
  */
 struct sources_reads {
 	size_t first, n;	/* slots */

@@ -107,7 +107,7 @@ view_range(struct redis *r, const struct conf *c, enum view_kind kind, unsigned 
 	if (kind == VIEW_AGGREGATE)
 		out->weekly_from = weekly_from(b.reply[1]);
 	rc = DP_OK;
-	if (newest->type != REDIS_REPLY_ARRAY || newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
+	if (newest->elements < 2 || newest->element[1]->type != REDIS_REPLY_STRING)
 		goto out;	/* no rollups at all */
 	out->newest = atoll(newest->element[1]->str);
 	if (!(out->day = calloc(ndays, sizeof *out->day))) {
@@ -203,7 +203,7 @@ view_batch_free(struct view_batch *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* One HGETALL queued for "{prefix}:<kind>:<span>:<domain><suffix>". */
+/* cmd (HGETALL or HLEN) of "{prefix}:<kind>:<span>:<domain><suffix>" queued. */
 static size_t
 queue_hash(struct view_batch *b, const struct conf *c, const char *cmd, const char *kind, const char *span,
 	   const char *domain, const char *suffix)
