@@ -21,7 +21,7 @@ acl_user dmarc-pipe pipe-password pages
 acl_user dmarc-consume consume-password pages
 PY=${PYTHON3:-python3}
 
-echo "1..28"
+echo "1..29"
 redis_start "$sock" "${acl_args[@]}" || exit 1
 pick_ports 3
 port=$port_base
@@ -94,6 +94,16 @@ consume_pid=$!
 bg_pids="$bg_pids $consume_pid"
 rolled() { [ "$(rcli HGET '{pages}:rollup:2024-03-02:sender.test' messages)" = 53 ] && [ "$(rcli EXISTS '{pages}:tls:2024-03-02:sender.test')" = 1 ]; }
 wait_for 30 rolled || bail_out "the sources sink did not roll the reports up in 30 s: $(tail -3 "$work/consume.err")"
+# The sinks' threads yield the CPU to the listener (sink_nice, default 10).
+threads() {
+	for t in /proc/$consume_pid/task/*; do
+		printf '%s %s\n' "$(sed 's/.*) //' "$t/stat" | cut -d' ' -f17)" "$(cat "$t/comm")"
+	done | sort
+}
+threads > "$work/threads"
+is "the sinks' threads (metrics, sources) run at nice 10, the rest (the listener among them) at 0" \
+	"$(awk '$1 == 10 && $2 == "sink" { s = s " " $3 } $1 == 0 && $2 != "sink" { m++ } END { print s, m == NR - 2 }' "$work/threads")" \
+	" metrics sources 1"
 # A hostile Redis (or a bug upstream) put markup in what the page reads back:
 # the DNS stage refuses such names (tests/sources.sh), so they go straight in.
 rcli HSET '{pages}:rollup:2024-03-02:sender.test:sources' 203.0.113.99 \

@@ -88,6 +88,7 @@ struct conf {
 	char *consume_group;		/* owned; groups are <consume_group>:<sink> */
 	char *consumer_name;		/* owned; NULL = <host name>-<pid> */
 	unsigned consume_count;		/* entries per read */
+	unsigned sink_nice;		/* added to the sinks' threads' nice value */
 	unsigned consume_block_ms;	/* how long an idle read waits */
 	unsigned claim_idle_seconds;	/* a consumer's pending entries are taken over after this */
 	unsigned max_deliveries;	/* deliveries before an entry is parked */

@@ -18,7 +18,8 @@
 static const struct conf_key consume_keys[] = {
 	{ "consume_group", CT_STRING, OFF(consume_group), 0, 0, "dmarc-consume", "consumer groups are <consume_group>:<sink>" },
 	{ "consumer_name", CT_STRING, OFF(consumer_name), 0, 0, "", "this consumer's name in its groups (empty: <host>-<pid>)" },
-	{ "consume_count", CT_UINT, OFF(consume_count), 1, 100000, "1000", "stream entries per read" },
+	{ "consume_count", CT_UINT, OFF(consume_count), 1, 100000, "250", "stream entries per read" },
+	{ "sink_nice", CT_UINT, OFF(sink_nice), 0, 19, "10", "how much lower the sinks' CPU priority is than the listener's" },
 	{ "consume_block_ms", CT_UINT, OFF(consume_block_ms), 10, 600000, "2000", "how long a read waits for new entries" },
 	{ "claim_idle_seconds", CT_UINT, OFF(claim_idle_seconds), 10, 604800, "300", "take over another consumer's entries pending this long" },
 	{ "max_deliveries", CT_UINT, OFF(max_deliveries), 1, 1000, "5", "deliveries of an entry before it is parked" },

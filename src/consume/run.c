@@ -1,11 +1,14 @@
 /* run.c - the consumer's loop, a thread per sink, each failing and recovering on its own; see run.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "notify.h"
@@ -181,6 +184,27 @@ close_batches(struct run_sink *s)
 }
 
 /*
+ * The sinks' work is batch work: when the CPU is short (Redis, four sinks
+ * and the listener on two cores), the listener's /metrics and pages, and
+ * the deliveries dmarc-pipe stores, should run first.  On Linux a thread's
+ * nice value is its own, and raising it needs no privilege.
+ */
+static void
+lower_priority(const struct run_sink *s)
+{
+	pid_t tid = gettid();
+	int now;
+
+	if (!s->conf->sink_nice)
+		return;
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, (id_t)tid);
+	if ((now == -1 && errno) || setpriority(PRIO_PROCESS, (id_t)tid, now + (int)s->conf->sink_nice) < 0)
+		log_warn("event=priority sink=%s reason=\"cannot lower the thread's priority: %s\"", s->sink->name,
+			 strerror(errno));
+}
+
+/*
  * A sink's thread.  It waits for new entries (consume_block_ms) only when
  * its last turn found none; --once ends it at the first turn that finds
  * nothing (or at its first failure: the others go on, the exit status
@@ -191,8 +215,12 @@ sink_thread(void *arg)
 {
 	struct run_sink *s = arg;
 	bool progress = true;
+	char name[16];	/* what top -H and /proc/<pid>/task/<tid>/comm show */
 
+	snprintf(name, sizeof name, "sink %s", s->sink->name);
+	pthread_setname_np(pthread_self(), name);
 	s->result = EX_OK;
+	lower_priority(s);
 	while (!atomic_load(&run_stopping)) {
 		struct dp_error err = { 0 };
 		bool was = progress;

@@ -223,7 +223,7 @@ START_TEST(each_program_its_own_keys)
 	conf_free(&c);
 	/* Each program's defaults are its own. */
 	conf_defaults(&c, CONF_CONSUME);
-	ck_assert_uint_eq(c.consume_count, 1000);
+	ck_assert_uint_eq(c.consume_count, 250);
 	ck_assert_uint_eq(c.max_records, 0);
 	ck_assert_str_eq(c.key_prefix, "dmarc");
 	conf_free(&c);
