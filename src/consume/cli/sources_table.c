@@ -3,6 +3,7 @@
 
 #include <json-c/json.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,7 @@ read_sources(struct redis *r, const struct conf *c, const char *domain, const st
 	view_batch_init(&b);
 	sources_view_queue(&b, c, domain, range, &q);
 	with = view_queue_days_with(&b, c, "rollup", domain, ":sources", range);
-	if ((rc = view_batch_run(&b, r, err)) == DP_OK && (rc = sources_view_take(&b, r, c, domain, &q, t, err)) == DP_OK)
+	if ((rc = view_batch_run(&b, r, err)) == DP_OK && (rc = sources_view_take(&b, r, c, domain, &q, SIZE_MAX, t, err)) == DP_OK)
 		for (d = 0; d < range->ndays; d++)
 			if (b.reply[with + d]->type == REDIS_REPLY_INTEGER && b.reply[with + d]->integer > 0) {
 				if (!first[0])

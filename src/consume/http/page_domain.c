@@ -239,7 +239,7 @@ page_domain(struct html *h, const struct page_args *a, const char *domain, struc
 	auth_view_queue(&b, a->conf, domain, &range, &aq);
 	if (view_batch_run(&b, a->redis, err) != DP_OK ||
 	    domains_view_take(&b, &range, names, 1, &dq, &l, err) != DP_OK ||
-	    sources_view_take(&b, a->redis, a->conf, domain, &sq, &sources, err) != DP_OK ||
+	    sources_view_take(&b, a->redis, a->conf, domain, &sq, PAGE_SOURCES_MAX, &sources, err) != DP_OK ||
 	    auth_view_take(&b, &aq, &auth, err) != DP_OK)
 		goto out;
 	html_begin(h, domain, NULL);

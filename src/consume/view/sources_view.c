@@ -145,13 +145,14 @@ source_approved(const struct source_row *r)
 	return !strcmp(source_field(r, SF_APPROVED, b), "yes");
 }
 
-/* When each first sent: one HMGET of firstseen:<domain> for all. */
+/* When the first n rows' sources first sent: one HMGET of firstseen:<domain>. */
 static enum dp_status
-first_days(struct redis *r, const struct conf *c, const char *domain, struct source_list *l, struct dp_error *err)
+first_days(struct redis *r, const struct conf *c, const char *domain, struct source_list *l, size_t n,
+	   struct dp_error *err)
 {
-	const char **argv = calloc(l->n + 2, sizeof *argv);
-	size_t *lens = calloc(l->n + 2, sizeof *lens), i;
-	char **fields = calloc(l->n, sizeof *fields), *key = view_key(c, "firstseen:%s", domain);
+	const char **argv = calloc(n + 2, sizeof *argv);
+	size_t *lens = calloc(n + 2, sizeof *lens), i;
+	char **fields = calloc(n, sizeof *fields), *key = view_key(c, "firstseen:%s", domain);
 	redisReply *fs = NULL;
 	enum dp_status rc = DP_TEMPFAIL;
 
@@ -159,7 +160,7 @@ first_days(struct redis *r, const struct conf *c, const char *domain, struct sou
 		goto oom;
 	argv[0] = "HMGET";
 	argv[1] = key;
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < n; i++) {
 		size_t len = strlen(l->v[i].addr) + 4;
 
 		if (!(fields[i] = malloc(len)))
@@ -167,11 +168,11 @@ first_days(struct redis *r, const struct conf *c, const char *domain, struct sou
 		snprintf(fields[i], len, "ip:%s", l->v[i].addr);
 		argv[i + 2] = fields[i];
 	}
-	for (i = 0; i < l->n + 2; i++)
+	for (i = 0; i < n + 2; i++)
 		lens[i] = strlen(argv[i]);
-	if (!(fs = view_command(r, (int)l->n + 2, argv, lens, err)))
+	if (!(fs = view_command(r, (int)n + 2, argv, lens, err)))
 		goto out;
-	for (i = 0; fs->type == REDIS_REPLY_ARRAY && i < fs->elements && i < l->n; i++)
+	for (i = 0; fs->type == REDIS_REPLY_ARRAY && i < fs->elements && i < n; i++)
 		if (fs->element[i]->type == REDIS_REPLY_STRING && fs->element[i]->len == 10)
 			memcpy(l->v[i].first, fs->element[i]->str, 11);
 	rc = DP_OK;
@@ -181,7 +182,7 @@ oom:
 out:
 	if (fs)
 		freeReplyObject(fs);
-	for (i = 0; fields && i < l->n; i++)
+	for (i = 0; fields && i < n; i++)
 		free(fields[i]);
 	free(fields);
 	free(argv);
@@ -199,7 +200,7 @@ sources_view_queue(struct view_batch *b, const struct conf *c, const char *domai
 
 enum dp_status
 sources_view_take(const struct view_batch *b, struct redis *r, const struct conf *c, const char *domain,
-		  const struct sources_reads *q, struct source_list *l, struct dp_error *err)
+		  const struct sources_reads *q, size_t dated, struct source_list *l, struct dp_error *err)
 {
 	size_t i;
 
@@ -209,13 +210,15 @@ sources_view_take(const struct view_batch *b, struct redis *r, const struct conf
 			source_list_free(l);
 			return dp_fail(err, DP_TEMPFAIL, "%s", DP_REASON_OOM);
 		}
-	if (l->n && first_days(r, c, domain, l, err) != DP_OK) {
-		source_list_free(l);
-		return DP_TEMPFAIL;
-	}
 	if (l->n)
 		qsort(l->v, l->n, sizeof *l->v, row_cmp);
 	index_free(&l->ix);	/* sorted: rows moved */
+	if (dated > l->n)
+		dated = l->n;
+	if (dated && first_days(r, c, domain, l, dated, err) != DP_OK) {
+		source_list_free(l);
+		return DP_TEMPFAIL;
+	}
 	return DP_OK;
 }
 

@@ -37,7 +37,7 @@ struct source_list {
  * failing messages first.  In two steps, so that a reader sends what else
  * it needs in the same round trip (view.h, view_batch): the sums queued
  * on b, then, once b has run, the list (with one more round trip for the
- * first days).
+ * first days of its first `dated` rows: the rest have none).
  */
 struct sources_reads {
 	size_t first, n;	/* slots */
@@ -45,7 +45,7 @@ struct sources_reads {
 void sources_view_queue(struct view_batch *b, const struct conf *c, const char *domain, const struct view_range *range,
 			struct sources_reads *q);
 enum dp_status sources_view_take(const struct view_batch *b, struct redis *r, const struct conf *c, const char *domain,
-				 const struct sources_reads *q, struct source_list *l, struct dp_error *err);
+				 const struct sources_reads *q, size_t dated, struct source_list *l, struct dp_error *err);
 void source_list_free(struct source_list *l);
 
 /* Field k of what is known of row, in buf (room for 256); "" when absent. */
